@@ -1,0 +1,76 @@
+"""Accounts and tokens: register, log in, refresh, log out, and the caller's own account."""
+
+from flask import Response
+from flask_jwt_extended import jwt_required
+from flask_restful import Resource
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import Unauthorized
+
+from .errors import FieldErrors
+from .extensions import db
+from .models import User
+from .passwords import hash_password, needs_rehash, verify_password
+from .schemas import credentials_schema, load_body, register_schema, user_schema
+from .tokens import current_user_id, issue_tokens, refresh_access_token, revoke_current_login
+
+
+class Register(Resource):
+    def post(self):
+        """Create an account."""
+        fields = load_body(register_schema)
+        user = User(username=fields["username"], password_hash=hash_password(fields["password"]))
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            raise FieldErrors(
+                {"username": ["This username is taken."]}, 409, "The username is already taken."
+            ) from None
+        return user_schema.dump(user), 201
+
+
+class Login(Resource):
+    def post(self):
+        """Exchange a username and password for an access and a refresh token."""
+        fields = load_body(credentials_schema)
+        user = db.session.scalar(
+            select(User).where(func.lower(User.username) == fields["username"].lower())
+        )
+        if not verify_password(user.password_hash if user else None, fields["password"]):
+            raise Unauthorized("Wrong username or password.", www_authenticate="Bearer")
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(fields["password"])
+        return issue_tokens(user), 200
+
+
+class Refresh(Resource):
+    method_decorators = [jwt_required(refresh=True)]
+
+    def post(self):
+        """Exchange a refresh token for a new access token of the same login."""
+        return refresh_access_token(), 200
+
+
+class Logout(Resource):
+    method_decorators = [jwt_required()]
+
+    def post(self):
+        """End this login: its access and refresh tokens are refused from now on."""
+        revoke_current_login()
+        return Response(status=204)
+
+
+class Me(Resource):
+    method_decorators = [jwt_required()]
+
+    def get(self):
+        """Return the caller's account."""
+        return user_schema.dump(db.session.get(User, current_user_id())), 200
+
+    def delete(self):
+        """Delete the caller's account with all its transactions and tokens."""
+        db.session.execute(delete(User).where(User.id == current_user_id()))
+        db.session.commit()
+        return Response(status=204)

@@ -1,0 +1,47 @@
+"""Command-line tools: `flask --app wsgi demo`."""
+
+import secrets
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Kind, User
+from .passwords import hash_password
+from .store import TransactionStore
+
+DEMO_ROWS = [
+    (Kind.INCOME, "Salary", Decimal("5000")),
+    (Kind.INCOME, "Dividends", Decimal("200")),
+    (Kind.EXPENSE, "pizza", Decimal("-50")),
+    (Kind.EXPENSE, "Rock Concert", Decimal("-100")),
+]
+
+
+@click.command("demo")
+@click.option("--password", help="Password for the demo user (default: a random one).")
+def demo_command(password: str | None) -> None:
+    """Create the user 'demo' with the tutorial's sample incomes and expenses."""
+    if db.session.scalar(select(User).where(func.lower(User.username) == "demo")):
+        raise click.ClickException("the user 'demo' already exists")
+    password = password or secrets.token_urlsafe(12)
+    user = User(username="demo", password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.commit()
+    store = TransactionStore(user.id)
+    today = datetime.now(UTC).date()
+    for kind, description, amount in DEMO_ROWS:
+        store.add(kind, {"description": description, "amount": amount, "date": today})
+    click.echo(f"Created user 'demo' (password: {password}) with {len(DEMO_ROWS)} transactions.")
+    click.echo("Log in with:")
+    click.echo(
+        "  curl -s -X POST http://127.0.0.1:5000/auth/login -H 'Content-Type: application/json' "
+        f"""-d '{{"username": "demo", "password": "{password}"}}'"""
+    )
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(demo_command)

@@ -1,0 +1,32 @@
+"""JSON that keeps money exact: numbers with a fraction load as `Decimal` and dump as written."""
+
+from typing import Any
+
+import simplejson
+from flask.json.provider import DefaultJSONProvider
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+class ExactJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider on simplejson with `use_decimal`, so no amount passes through a float."""
+
+    sort_keys = False  # keys in the order the schemas declare them
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return simplejson.dumps(obj, use_decimal=True, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return simplejson.loads(
+                s, use_decimal=True, parse_constant=_reject_constant, **kwargs
+            )
+        except RecursionError:
+            # Flask answers 400 for a ValueError; a deeply nested body is just malformed input.
+            raise ValueError("JSON nested too deeply") from None
+

@@ -1,0 +1,3 @@
+from cashman import create_app
+
+app = create_app()
