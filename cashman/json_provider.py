@@ -11,7 +11,7 @@ def _reject_constant(name: str) -> Any:
 
 
 class ExactJSONProvider(DefaultJSONProvider):
-    """Flask's JSON provider on simplejson with `use_decimal`, so no amount passes through a float."""
+    """Flask's JSON provider on simplejson with `use_decimal`: no amount passes through a float."""
 
     sort_keys = False  # keys in the order the schemas declare them
 
@@ -23,10 +23,7 @@ class ExactJSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
-            return simplejson.loads(
-                s, use_decimal=True, parse_constant=_reject_constant, **kwargs
-            )
+            return simplejson.loads(s, use_decimal=True, parse_constant=_reject_constant, **kwargs)
         except RecursionError:
             # Flask answers 400 for a ValueError; a deeply nested body is just malformed input.
             raise ValueError("JSON nested too deeply") from None
-

@@ -77,8 +77,8 @@ class ProductionConfig(Config):
         secret = self.JWT_SECRET_KEY or ""
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(
-                f"set JWT_SECRET_KEY to a random value of at least {MIN_SECRET_BYTES} bytes, "
-                'e.g. JWT_SECRET_KEY="$(python -c \'import secrets; print(secrets.token_urlsafe(48))\')"'
+                f"set JWT_SECRET_KEY to a random value of at least {MIN_SECRET_BYTES} bytes, e.g. "
+                "the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
 
 

@@ -25,9 +25,7 @@ def upgrade():
         sa.Column("created_at", Timestamp, nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "uq_users_username_lower", "users", [sa.text("lower(username)")], unique=True
-    )
+    op.create_index("uq_users_username_lower", "users", [sa.text("lower(username)")], unique=True)
     op.create_table(
         "logins",
         sa.Column("id", sa.String(length=32), nullable=False),
