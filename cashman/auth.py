@@ -5,6 +5,7 @@ from flask_jwt_extended import jwt_required
 from flask_restful import Resource
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from .errors import FieldErrors
@@ -39,7 +40,9 @@ class Login(Resource):
             select(User).where(func.lower(User.username) == fields["username"].lower())
         )
         if not verify_password(user.password_hash if user else None, fields["password"]):
-            raise Unauthorized("Wrong username or password.", www_authenticate="Bearer")
+            raise Unauthorized(
+                "Wrong username or password.", www_authenticate=WWWAuthenticate("Bearer")
+            )
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(fields["password"])
         return issue_tokens(user), 200

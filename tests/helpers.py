@@ -1,0 +1,19 @@
+"""Assertions shared by the tests."""
+
+from datetime import datetime
+
+
+def assert_problem(response, status: int, title: str, detail: str, errors=None) -> None:
+    """Check the one error shape: RFC 9457 problem details as application/problem+json."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.headers["Content-Type"] == "application/problem+json"
+    expected = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors is not None:
+        expected["errors"] = errors
+    assert response.get_json() == expected
+
+
+def assert_timestamp(value: str) -> None:
+    """An ISO 8601 timestamp with a UTC offset."""
+    assert datetime.fromisoformat(value).utcoffset().total_seconds() == 0, value
+    assert value.endswith("+00:00"), value

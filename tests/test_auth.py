@@ -1,0 +1,219 @@
+"""Accounts and tokens: register, login, refresh, logout, /auth/me."""
+
+import jwt
+import pytest
+from conftest import PASSWORD, login, register
+from helpers import assert_problem, assert_timestamp
+
+WRONG_CREDENTIALS = "Wrong username or password."
+
+
+def test_register_returns_the_account(client):
+    response = client.post("/auth/register", json={"username": "Alice.B-1_", "password": PASSWORD})
+    assert response.status_code == 201
+    assert response.headers["Content-Type"] == "application/json"
+    body = response.get_json()
+    assert set(body) == {"id", "username", "created_at"}
+    assert isinstance(body["id"], int)
+    assert body["username"] == "Alice.B-1_"
+    assert_timestamp(body["created_at"])
+
+
+@pytest.mark.parametrize("taken", ["alice", "ALICE", "Alice"])
+def test_register_refuses_a_taken_username_whatever_its_case(client, taken):
+    register(client, "alice")
+    response = client.post("/auth/register", json={"username": taken, "password": PASSWORD})
+    assert_problem(
+        response,
+        409,
+        "Conflict",
+        "The username is already taken.",
+        {"username": ["This username is taken."]},
+    )
+
+
+BAD_CHARACTERS = ["Use only letters, digits, '_', '.' and '-'."]
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        (
+            {"username": "al", "password": PASSWORD},
+            {"username": ["Length must be between 3 and 64."]},
+        ),
+        (
+            {"username": "a" * 65, "password": PASSWORD},
+            {"username": ["Length must be between 3 and 64."]},
+        ),
+        ({"username": "al ice", "password": PASSWORD}, {"username": BAD_CHARACTERS}),
+        ({"username": "alïce", "password": PASSWORD}, {"username": BAD_CHARACTERS}),
+        ({"username": "alice\n", "password": PASSWORD}, {"username": BAD_CHARACTERS}),
+        (
+            {"username": "alice", "password": "short"},
+            {"password": ["Length must be between 8 and 128."]},
+        ),
+        (
+            {"username": "alice", "password": "x" * 129},
+            {"password": ["Length must be between 8 and 128."]},
+        ),
+        (
+            {},
+            {
+                "username": ["Missing data for required field."],
+                "password": ["Missing data for required field."],
+            },
+        ),
+        (
+            {"username": 5, "password": None},
+            {"username": ["Not a valid string."], "password": ["Field may not be null."]},
+        ),
+        ({"username": "alice", "password": PASSWORD, "admin": True}, {"admin": ["Unknown field."]}),
+    ],
+)
+def test_register_rejects_invalid_input_naming_every_field(client, body, errors):
+    response = client.post("/auth/register", json=body)
+    assert_problem(
+        response, 422, "Unprocessable Content", "The request body has invalid fields.", errors
+    )
+
+
+def test_register_accepts_the_length_limits(client):
+    register(client, "abc", "p" * 8)
+    register(client, "z" * 64, "p" * 128)
+
+
+def test_login_returns_bearer_tokens(client, app):
+    user_id = register(client, "alice")
+    response = client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert body["token_type"] == "Bearer"
+    assert body["expires_in"] == 900
+
+    secret = app.config["JWT_SECRET_KEY"]
+    access = jwt.decode(body["access_token"], secret, algorithms=["HS256"])
+    refresh = jwt.decode(body["refresh_token"], secret, algorithms=["HS256"])
+    assert access["sub"] == refresh["sub"] == str(user_id)
+    assert access["type"] == "access" and refresh["type"] == "refresh"
+    assert access["exp"] - access["iat"] == 15 * 60
+    assert refresh["exp"] - refresh["iat"] == 30 * 24 * 3600
+    assert access["jti"] != refresh["jti"]
+    assert access["sid"] == refresh["sid"]
+
+
+def test_login_ignores_the_case_of_the_username(client):
+    register(client, "Alice")
+    assert login(client, "aLiCe")["token_type"] == "Bearer"
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"username": "alice", "password": "wrong password"},
+        {"username": "nobody", "password": PASSWORD},
+    ],
+)
+def test_login_answers_the_same_for_unknown_user_and_wrong_password(client, credentials):
+    register(client, "alice")
+    response = client.post("/auth/login", json=credentials)
+    assert_problem(response, 401, "Unauthorized", WRONG_CREDENTIALS)
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_login_requires_both_fields(client):
+    response = client.post("/auth/login", json={"username": "alice"})
+    assert_problem(
+        response,
+        422,
+        "Unprocessable Content",
+        "The request body has invalid fields.",
+        {"password": ["Missing data for required field."]},
+    )
+
+
+def test_refresh_issues_a_working_access_token(client, alice):
+    response = client.post(
+        "/auth/refresh", headers={"Authorization": f"Bearer {alice.refresh_token}"}
+    )
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {"access_token", "token_type", "expires_in"}
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 900
+    me = client.get("/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    assert me.status_code == 200
+    assert me.get_json()["username"] == "alice"
+
+
+def test_logout_revokes_both_tokens_of_that_login_only(client, alice):
+    other_login = login(client, "alice")
+    other_headers = {"Authorization": f"Bearer {other_login['access_token']}"}
+
+    response = client.post("/auth/logout", headers=alice.headers)
+    assert response.status_code == 204
+    assert response.get_data() == b""
+
+    for path, token in [("/auth/me", alice.access_token), ("/auth/refresh", alice.refresh_token)]:
+        method = client.get if path == "/auth/me" else client.post
+        refused = method(path, headers={"Authorization": f"Bearer {token}"})
+        assert_problem(refused, 401, "Unauthorized", "The token has been revoked.")
+        assert refused.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+    assert client.get("/auth/me", headers=other_headers).status_code == 200
+    refreshed = client.post(
+        "/auth/refresh", headers={"Authorization": f"Bearer {other_login['refresh_token']}"}
+    )
+    assert refreshed.status_code == 200
+
+
+def test_logout_holds_in_a_new_app_on_the_same_database(client, alice, migrated_url, secret):
+    from conftest import make_app
+
+    client.post("/auth/logout", headers=alice.headers)
+    restarted = make_app(migrated_url, secret).test_client()
+    response = restarted.get("/incomes", headers=alice.headers)
+    assert_problem(response, 401, "Unauthorized", "The token has been revoked.")
+
+
+def test_me_returns_the_account(client, alice):
+    response = client.get("/auth/me", headers=alice.headers)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["id"] == alice.id and body["username"] == "alice"
+    assert_timestamp(body["created_at"])
+
+
+def test_delete_me_removes_account_rows_and_tokens(client, alice, bob):
+    client.post("/incomes", json={"description": "Salary", "amount": 5000}, headers=alice.headers)
+    client.post("/incomes", json={"description": "Gift", "amount": 10}, headers=bob.headers)
+
+    response = client.delete("/auth/me", headers=alice.headers)
+    assert response.status_code == 204
+    assert response.get_data() == b""
+
+    for token in (alice.access_token, alice.refresh_token):
+        refused = client.post("/auth/refresh", headers={"Authorization": f"Bearer {token}"})
+        assert refused.status_code == 401
+    assert client.get("/auth/me", headers=alice.headers).status_code == 401
+    relogin = client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
+    assert_problem(relogin, 401, "Unauthorized", WRONG_CREDENTIALS)
+    # The name is free again, and the new account starts empty.
+    register(client, "alice")
+    fresh = login(client, "alice")
+    listed = client.get("/incomes", headers={"Authorization": f"Bearer {fresh['access_token']}"})
+    assert listed.get_json() == []
+    assert [
+        row["description"] for row in client.get("/incomes", headers=bob.headers).get_json()
+    ] == ["Gift"]
+
+
+def test_passwords_are_stored_as_argon2id_hashes(client, app):
+    from cashman.extensions import db
+    from cashman.models import User
+
+    register(client, "alice")
+    with app.app_context():
+        stored = db.session.scalars(db.select(User.password_hash)).one()
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored

@@ -1,0 +1,216 @@
+"""Every token problem is a 401 problem with a Bearer challenge, on every protected route.
+
+These run with TESTING off, the production error path, where flask-restful would otherwise
+turn token errors into 500s.
+"""
+
+import base64
+import json
+import time
+import uuid
+from datetime import timedelta
+
+import jwt
+import pytest
+from conftest import empty_tables, login, make_app, register
+from helpers import assert_problem
+
+PROTECTED = [
+    ("GET", "/auth/me"),
+    ("DELETE", "/auth/me"),
+    ("POST", "/auth/logout"),
+    ("GET", "/incomes"),
+    ("POST", "/incomes"),
+    ("GET", "/incomes/1"),
+    ("PATCH", "/incomes/1"),
+    ("DELETE", "/incomes/1"),
+    ("GET", "/expenses"),
+    ("POST", "/expenses"),
+    ("GET", "/expenses/1"),
+    ("PATCH", "/expenses/1"),
+    ("DELETE", "/expenses/1"),
+    ("GET", "/transactions"),
+]
+INVALID = 'Bearer error="invalid_token"'
+MISSING = "A bearer access token is required."
+MALFORMED = (
+    "The token is invalid: Bad Authorization header. Expected 'Authorization: Bearer <JWT>'."
+)
+
+
+def call(client, method, path, token=None, raw_header=None):
+    headers = {}
+    if raw_header is not None:
+        headers["Authorization"] = raw_header
+    elif token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return client.open(path, method=method, headers=headers, json={"description": "x"})
+
+
+def claims_of(token: str, secret: str) -> dict:
+    return jwt.decode(token, secret, algorithms=["HS256"])
+
+
+def forge(claims: dict, key: str = "", algorithm: str = "HS256", **changes) -> str:
+    payload = {**claims, **changes}
+    payload = {k: v for k, v in payload.items() if v is not None}
+    if algorithm == "none":
+        header = base64.urlsafe_b64encode(b'{"alg":"none","typ":"JWT"}').rstrip(b"=")
+        body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=")
+        return f"{header.decode()}.{body.decode()}."
+    return jwt.encode(payload, key, algorithm=algorithm)
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+def test_missing_token_is_401_on_every_protected_route(prod_client, method, path):
+    response = call(prod_client, method, path)
+    assert_problem(response, 401, "Unauthorized", MISSING)
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+def test_garbage_token_is_401_on_every_protected_route(prod_client, method, path):
+    response = call(prod_client, method, path, token="not-a-jwt")
+    assert_problem(response, 401, "Unauthorized", "The token is invalid: Not enough segments.")
+    assert response.headers["WWW-Authenticate"] == INVALID
+
+
+@pytest.mark.parametrize(
+    ("header", "challenge", "detail"),
+    [
+        ("Basic YWxpY2U6cGFzc3dvcmQ=", "Bearer", MISSING),
+        ("Token abc", "Bearer", MISSING),
+        ("Bearer", INVALID, MALFORMED),
+        ("Bearer a b", INVALID, MALFORMED),
+    ],
+)
+def test_malformed_authorization_header_is_401(prod_client, header, challenge, detail):
+    response = call(prod_client, "GET", "/incomes", raw_header=header)
+    assert_problem(response, 401, "Unauthorized", detail)
+    assert response.headers["WWW-Authenticate"] == challenge
+
+
+def tamper(token: str, **changes) -> str:
+    """Change claims in a signed token and keep its old signature."""
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    body = base64.urlsafe_b64encode(json.dumps({**claims, **changes}).encode()).rstrip(b"=")
+    return f"{header}.{body.decode()}.{signature}"
+
+
+OTHER_KEY = "another-secret-that-is-long-enough-for-every-hmac-0123456789abcdef"
+HOUR_AGO = int(time.time()) - 3600
+
+# name: (make a token from (claims of a real access token, its raw form, refresh token, secret),
+#        the problem's detail)
+TOKEN_CASES = {
+    "bad signature": (
+        lambda c, raw, refresh, key: forge(c, OTHER_KEY),
+        "The token is invalid: Signature verification failed.",
+    ),
+    "alg none": (
+        lambda c, raw, refresh, key: forge(c, algorithm="none"),
+        "The token is invalid: The specified alg value is not allowed.",
+    ),
+    "another HMAC algorithm": (
+        lambda c, raw, refresh, key: forge(c, key, "HS512"),
+        "The token is invalid: The specified alg value is not allowed.",
+    ),
+    "expired": (
+        lambda c, raw, refresh, key: forge(c, key, iat=HOUR_AGO, nbf=HOUR_AGO, exp=HOUR_AGO + 60),
+        "The token has expired.",
+    ),
+    "tampered subject": (
+        lambda c, raw, refresh, key: tamper(raw, sub=str(int(c["sub"]) + 1)),
+        "The token is invalid: Signature verification failed.",
+    ),
+    "refresh token as access token": (
+        lambda c, raw, refresh, key: refresh,
+        "The token is invalid: Only non-refresh tokens are allowed.",
+    ),
+    "non-numeric subject": (
+        lambda c, raw, refresh, key: forge(c, key, sub="alice"),
+        "The token has been revoked.",
+    ),
+    "subject of another user": (
+        lambda c, raw, refresh, key: forge(c, key, sub=str(int(c["sub"]) + 1)),
+        "The token has been revoked.",
+    ),
+    "unknown login": (
+        lambda c, raw, refresh, key: forge(c, key, sid=uuid.uuid4().hex),
+        "The token has been revoked.",
+    ),
+    "no login claim": (
+        lambda c, raw, refresh, key: forge(c, key, sid=None),
+        "The token has been revoked.",
+    ),
+    "integer subject": (
+        lambda c, raw, refresh, key: forge(c, key, sub=7),
+        "The token is invalid: Subject must be a string.",
+    ),
+    "no subject": (
+        lambda c, raw, refresh, key: forge(c, key, sub=None),
+        "The token is invalid: Missing claim: sub.",
+    ),
+}
+
+
+@pytest.fixture
+def account(prod_client, make_account):
+    return make_account(prod_client, "alice")
+
+
+@pytest.mark.parametrize("case", TOKEN_CASES)
+@pytest.mark.parametrize(("method", "path"), [("GET", "/incomes"), ("GET", "/auth/me")])
+def test_bad_token_is_401_with_invalid_token_challenge(
+    prod_client, account, secret, case, method, path
+):
+    make_token, detail = TOKEN_CASES[case]
+    claims = claims_of(account.access_token, secret)
+    token = make_token(claims, account.access_token, account.refresh_token, secret)
+    response = call(prod_client, method, path, token=token)
+    assert_problem(response, 401, "Unauthorized", detail)
+    assert response.headers["WWW-Authenticate"] == INVALID
+
+
+def test_access_token_cannot_refresh(prod_client, account):
+    response = prod_client.post("/auth/refresh", headers=account.headers)
+    assert_problem(
+        response, 401, "Unauthorized", "The token is invalid: Only refresh tokens are allowed."
+    )
+    assert response.headers["WWW-Authenticate"] == INVALID
+
+
+def test_expired_refresh_token_is_401(prod_client, account, secret):
+    claims = claims_of(account.refresh_token, secret)
+    expired = forge(claims, secret, iat=HOUR_AGO, nbf=HOUR_AGO, exp=HOUR_AGO + 60)
+    response = prod_client.post("/auth/refresh", headers={"Authorization": f"Bearer {expired}"})
+    assert_problem(response, 401, "Unauthorized", "The token has expired.")
+
+
+def test_short_configured_lifetime_expires_real_tokens(migrated_url, secret):
+    app = make_app(
+        migrated_url, secret, testing=False, JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=1)
+    )
+    client = app.test_client()
+    try:
+        register(client, "alice")
+        tokens = login(client, "alice")
+        assert tokens["expires_in"] == 1
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        assert client.get("/incomes", headers=headers).status_code == 200
+        time.sleep(2.1)
+        assert_problem(
+            client.get("/incomes", headers=headers), 401, "Unauthorized", "The token has expired."
+        )
+    finally:
+        empty_tables(app)
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+def test_token_of_a_deleted_user_is_401_everywhere(prod_client, make_account, method, path):
+    account = make_account(prod_client, "alice")
+    assert prod_client.delete("/auth/me", headers=account.headers).status_code == 204
+    response = call(prod_client, method, path, token=account.access_token)
+    assert_problem(response, 401, "Unauthorized", "The token has been revoked.")
+    assert response.headers["WWW-Authenticate"] == INVALID
