@@ -1,0 +1,134 @@
+"""One error shape for every status on every route, on the production error path."""
+
+import logging
+
+import pytest
+from helpers import assert_problem
+
+from cashman.store import TransactionStore
+
+NOT_FOUND = (
+    "The requested URL was not found on the server. If you entered the URL manually please "
+    "check your spelling and try again."
+)
+NOT_ALLOWED = "The method is not allowed for the requested URL."
+INTERNAL = (
+    "The server encountered an internal error and was unable to complete your request. "
+    "Either the server is overloaded or there is an error in the application."
+)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", ["/", "/nope", "/income", "/incomes/1/extra", "/static/app.js"])
+def test_unknown_urls_are_404_problems(prod_client, method, path):
+    assert_problem(prod_client.open(path, method=method), 404, "Not Found", NOT_FOUND)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/incomes", "GET, HEAD, OPTIONS, POST"),
+        ("PUT", "/expenses/", "GET, HEAD, OPTIONS, POST"),
+        ("PUT", "/incomes/1", "DELETE, GET, HEAD, OPTIONS, PATCH"),
+        ("POST", "/transactions", "GET, HEAD, OPTIONS"),
+        ("GET", "/auth/login", "OPTIONS, POST"),
+        ("PATCH", "/auth/me", "DELETE, GET, HEAD, OPTIONS"),
+        ("POST", "/health", "GET, HEAD, OPTIONS"),
+    ],
+)
+def test_wrong_methods_are_405_problems_with_allow(prod_client, method, path, allow):
+    response = prod_client.open(path, method=method)
+    assert_problem(response, 405, "Method Not Allowed", NOT_ALLOWED)
+    assert sorted(response.headers["Allow"].split(", ")) == allow.split(", ")
+
+
+@pytest.mark.parametrize(
+    "body", [b"{", b"{'a': 1}", b"", b'{"description": "x",}', b"[" * 10_000 + b"]" * 10_000]
+)
+def test_malformed_json_is_400(prod_client, make_account, body):
+    alice = make_account(prod_client, "alice")
+    response = prod_client.post(
+        "/incomes", data=body, content_type="application/json", headers=alice.headers
+    )
+    assert_problem(response, 400, "Bad Request", "The request body is not valid JSON.")
+
+
+def test_malformed_json_on_a_public_route_is_400(prod_client):
+    response = prod_client.post("/auth/register", data="{", content_type="application/json")
+    assert_problem(response, 400, "Bad Request", "The request body is not valid JSON.")
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+)
+def test_a_body_that_is_not_json_is_415(prod_client, make_account, content_type):
+    alice = make_account(prod_client, "alice")
+    headers = dict(alice.headers)
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = prod_client.post("/incomes", data="description=x&amount=1", headers=headers)
+    assert_problem(
+        response,
+        415,
+        "Unsupported Media Type",
+        "Did not attempt to load JSON data because the request Content-Type was not "
+        "'application/json'.",
+    )
+
+
+def test_bodies_over_one_mebibyte_are_413(prod_client, make_account):
+    alice = make_account(prod_client, "alice")
+    body = '{"description": "' + "x" * (1024 * 1024) + '", "amount": 1}'
+    response = prod_client.post(
+        "/incomes", data=body, content_type="application/json", headers=alice.headers
+    )
+    assert_problem(
+        response,
+        413,
+        "Content Too Large",
+        "The data value transmitted exceeds the capacity limit.",
+    )
+
+
+@pytest.mark.parametrize("body", ["[]", '"text"', "5", "null"])
+def test_a_json_body_that_is_not_an_object_is_422(prod_client, make_account, body):
+    alice = make_account(prod_client, "alice")
+    response = prod_client.post(
+        "/incomes", data=body, content_type="application/json", headers=alice.headers
+    )
+    assert_problem(
+        response,
+        422,
+        "Unprocessable Content",
+        "The request body has invalid fields.",
+        {"_schema": ["Invalid input type."]},
+    )
+
+
+def test_unexpected_errors_are_logged_and_answered_without_internals(
+    prod_client, make_account, monkeypatch, caplog
+):
+    alice = make_account(prod_client, "alice")
+
+    def explode(self, kind=None):
+        raise RuntimeError("connection string postgres://secret@db")
+
+    monkeypatch.setattr(TransactionStore, "list", explode)
+    with caplog.at_level(logging.ERROR):
+        response = prod_client.get("/incomes", headers=alice.headers)
+    assert_problem(response, 500, "Internal Server Error", INTERNAL)
+    assert b"secret" not in response.data
+    assert b"Traceback" not in response.data
+    assert "RuntimeError: connection string" in caplog.text
+    assert "Traceback" in caplog.text
+
+
+def test_no_error_is_html(prod_client):
+    for response in (
+        prod_client.get("/nope"),
+        prod_client.put("/incomes"),
+        prod_client.get("/incomes"),
+        prod_client.post("/auth/login", data="x"),
+    ):
+        assert response.headers["Content-Type"] == "application/problem+json"
+        assert b"<" not in response.data

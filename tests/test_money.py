@@ -1,0 +1,177 @@
+"""The money rules, case by case: exact amounts in, exact amounts out, nothing rounded."""
+
+from decimal import Decimal
+
+import pytest
+from helpers import assert_problem
+from sqlalchemy import select
+
+from cashman.extensions import db
+from cashman.models import Transaction
+
+INVALID = 'Not a valid amount: send a number or a numeric string such as "12.50".'
+PRECISION = "An amount has at most 2 decimal places."
+ZERO = "An amount cannot be 0."
+RANGE = "An amount must be at most 1000000000000 in absolute value."
+
+
+def post_raw(client, account, collection, amount_json: str):
+    body = f'{{"description": "x", "amount": {amount_json}}}'
+    return client.post(
+        f"/{collection}", data=body, content_type="application/json", headers=account.headers
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount_json", "stored_cents", "printed"),
+    [
+        ("5000", 500000, b"5000.00"),
+        ("5000.0", 500000, b"5000.00"),
+        ("0.01", 1, b"0.01"),
+        ("0.1", 10, b"0.10"),
+        ('"12.50"', 1250, b"12.50"),
+        ('"7"', 700, b"7.00"),
+        ('"+7.5"', 750, b"7.50"),
+        ("1.500", 150, b"1.50"),  # trailing zeros lose nothing
+        ("1e2", 10000, b"100.00"),
+        ("1000000000000", 100000000000000, b"1000000000000.00"),
+        ('"999999999999.99"', 99999999999999, b"999999999999.99"),
+        ("123456789012.34", 12345678901234, b"123456789012.34"),
+    ],
+)
+def test_accepted_amounts_are_stored_and_returned_exactly(
+    client, app, alice, amount_json, stored_cents, printed
+):
+    response = post_raw(client, alice, "incomes", amount_json)
+    assert response.status_code == 201, response.get_json()
+    assert b'"amount": ' + printed + b"," in response.data
+    with app.app_context():
+        assert db.session.scalar(select(Transaction.amount_cents)) == stored_cents
+    listed = client.get("/incomes", headers=alice.headers)
+    assert b'"amount": ' + printed + b"," in listed.data
+
+
+@pytest.mark.parametrize(
+    ("amount_json", "message"),
+    [
+        ("1.005", PRECISION),
+        ('"1.005"', PRECISION),
+        ("0.001", PRECISION),
+        ("1e-7", PRECISION),
+        ('"0.1234567890123456789012345678901"', PRECISION),
+        ('"1.0000000000000000000000000000000000001"', PRECISION),
+        ("0", ZERO),
+        ("0.0", ZERO),
+        ('"0.00"', ZERO),
+        ('"-0"', ZERO),
+        ("1000000000000.01", RANGE),
+        ("-1000000000000.01", RANGE),
+        ("1e13", RANGE),
+        ("1e400", RANGE),
+        ('"NaN"', INVALID),
+        ('"Infinity"', INVALID),
+        ('"-inf"', INVALID),
+        ("true", INVALID),
+        ("false", INVALID),
+        ('""', INVALID),
+        ('" 12"', INVALID),
+        ('"12 "', INVALID),
+        ('"1e2"', INVALID),
+        ('"1,50"', INVALID),
+        ('"abc"', INVALID),
+        ("[]", INVALID),
+        ("{}", INVALID),
+        ("null", "Field may not be null."),
+    ],
+)
+@pytest.mark.parametrize("collection", ["incomes", "expenses"])
+def test_rejected_amounts_are_422_and_nothing_is_stored(
+    client, app, alice, collection, amount_json, message
+):
+    response = post_raw(client, alice, collection, amount_json)
+    assert_problem(
+        response,
+        422,
+        "Unprocessable Content",
+        "The request body has invalid fields.",
+        {"amount": [message]},
+    )
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Transaction)) == 0
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_non_json_number_literals_are_malformed_json(client, alice, literal):
+    response = post_raw(client, alice, "incomes", literal)
+    assert_problem(response, 400, "Bad Request", "The request body is not valid JSON.")
+
+
+def test_missing_amount_is_named(client, alice):
+    response = client.post("/incomes", json={"description": "x"}, headers=alice.headers)
+    assert_problem(
+        response,
+        422,
+        "Unprocessable Content",
+        "The request body has invalid fields.",
+        {"amount": ["Missing data for required field."]},
+    )
+
+
+def test_every_bad_field_is_named_at_once(client, alice):
+    response = client.post(
+        "/expenses",
+        json={"description": "", "amount": "1.001", "category": "c" * 65, "date": "2026-13-01"},
+        headers=alice.headers,
+    )
+    assert_problem(
+        response,
+        422,
+        "Unprocessable Content",
+        "The request body has invalid fields.",
+        {
+            "description": ["Length must be between 1 and 255."],
+            "amount": [PRECISION],
+            "category": ["Length must be between 1 and 64."],
+            "date": ["Not a valid date."],
+        },
+    )
+
+
+def test_cents_add_up_exactly(client, app, alice):
+    for amount in ("0.1", "0.2"):
+        assert post_raw(client, alice, "incomes", amount).status_code == 201
+    with app.app_context():
+        total = db.session.scalar(select(db.func.sum(Transaction.amount_cents)))
+    assert total == 30
+    amounts = [row["amount"] for row in client.get("/incomes", headers=alice.headers).get_json()]
+    assert sum(amounts) == Decimal("0.30")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("description", "d" * 256, "Length must be between 1 and 255."),
+        ("description", 5, "Not a valid string."),
+        ("category", "", "Length must be between 1 and 64."),
+        ("date", "2026-02-30", "Not a valid date."),
+        ("date", "23/11/2026", "Not a valid date."),
+        ("date", "2026-11-23T10:00:00", "Not a valid date."),
+    ],
+)
+def test_other_fields_are_validated(client, alice, field, value, message):
+    body = {"description": "x", "amount": 1, field: value}
+    response = client.post("/incomes", json=body, headers=alice.headers)
+    assert_problem(
+        response,
+        422,
+        "Unprocessable Content",
+        "The request body has invalid fields.",
+        {field: [message]},
+    )
+
+
+def test_field_limits_are_inclusive_after_trimming(client, alice):
+    body = {"description": f"  {'d' * 255}  ", "amount": 1, "category": "c" * 64}
+    response = client.post("/incomes", json=body, headers=alice.headers)
+    assert response.status_code == 201
+    assert response.get_json()["description"] == "d" * 255
