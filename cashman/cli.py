@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -22,6 +23,7 @@ DEMO_ROWS = [
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--password", help="Password for the demo user (default: a random one).")
 def demo_command(password: str | None) -> None:
     """Create the user 'demo' with the tutorial's sample incomes and expenses."""

@@ -69,6 +69,20 @@ def app(migrated_url, secret):
 
 
 @pytest.fixture
+def another_app(migrated_url, secret):
+    """Build more apps on the same database (a restart, another process); closed afterwards."""
+    apps = []
+
+    def build(**settings):
+        apps.append(make_app(migrated_url, secret, **settings))
+        return apps[-1]
+
+    yield build
+    for built in apps:
+        empty_tables(built)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

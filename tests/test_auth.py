@@ -167,11 +167,9 @@ def test_logout_revokes_both_tokens_of_that_login_only(client, alice):
     assert refreshed.status_code == 200
 
 
-def test_logout_holds_in_a_new_app_on_the_same_database(client, alice, migrated_url, secret):
-    from conftest import make_app
-
+def test_logout_holds_in_a_new_app_on_the_same_database(client, alice, another_app):
     client.post("/auth/logout", headers=alice.headers)
-    restarted = make_app(migrated_url, secret).test_client()
+    restarted = another_app().test_client()
     response = restarted.get("/incomes", headers=alice.headers)
     assert_problem(response, 401, "Unauthorized", "The token has been revoked.")
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from conftest import empty_tables, login, make_app, register
+from conftest import login, register
 from helpers import assert_problem
 
 PROTECTED = [
@@ -188,23 +188,17 @@ def test_expired_refresh_token_is_401(prod_client, account, secret):
     assert_problem(response, 401, "Unauthorized", "The token has expired.")
 
 
-def test_short_configured_lifetime_expires_real_tokens(migrated_url, secret):
-    app = make_app(
-        migrated_url, secret, testing=False, JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=1)
-    )
+def test_short_configured_lifetime_expires_real_tokens(another_app):
+    app = another_app(testing=False, JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=1))
     client = app.test_client()
-    try:
-        register(client, "alice")
-        tokens = login(client, "alice")
-        assert tokens["expires_in"] == 1
-        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-        assert client.get("/incomes", headers=headers).status_code == 200
-        time.sleep(2.1)
-        assert_problem(
-            client.get("/incomes", headers=headers), 401, "Unauthorized", "The token has expired."
-        )
-    finally:
-        empty_tables(app)
+    register(client, "alice")
+    tokens = login(client, "alice")
+    assert tokens["expires_in"] == 1
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert client.get("/incomes", headers=headers).status_code == 200
+    time.sleep(2.1)
+    response = client.get("/incomes", headers=headers)
+    assert_problem(response, 401, "Unauthorized", "The token has expired.")
 
 
 @pytest.mark.parametrize(("method", "path"), PROTECTED)

@@ -1,0 +1,112 @@
+"""Settings: production refuses weak secrets; development needs no setup."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import config as settings
+from cashman import create_app
+from config import ConfigError, DevelopmentConfig, ProductionConfig, development_secret, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+STRONG = "s" * 32
+
+
+@pytest.mark.parametrize("secret", [None, "", "short", "x" * 31])
+def test_production_refuses_a_missing_or_weak_secret(secret):
+    environ = {"CASHMAN_ENV": "production"}
+    if secret is not None:
+        environ["JWT_SECRET_KEY"] = secret
+    with pytest.raises(ConfigError) as refused:
+        load_config(environ)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith("cashman: configuration error: set JWT_SECRET_KEY")
+
+
+def test_production_accepts_a_32_byte_secret():
+    config = load_config({"CASHMAN_ENV": "production", "JWT_SECRET_KEY": STRONG})
+    assert isinstance(config, ProductionConfig)
+    assert config.JWT_SECRET_KEY == STRONG
+    assert config.TESTING is False
+
+
+def test_production_refusal_is_one_line_on_the_command_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "routes"],
+        cwd=ROOT,
+        env={"CASHMAN_ENV": "production", "JWT_SECRET_KEY": "weak", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("cashman: configuration error: set JWT_SECRET_KEY")
+    assert result.stderr.count("\n") == 1
+
+
+def test_environment_selects_the_settings_class():
+    assert isinstance(load_config({}), DevelopmentConfig)
+    assert isinstance(load_config({"CASHMAN_ENV": "testing"}), settings.TestingConfig)
+    with pytest.raises(ConfigError, match="CASHMAN_ENV must be one of"):
+        load_config({"CASHMAN_ENV": "staging"})
+
+
+def test_settings_are_read_from_the_environment():
+    config = load_config(
+        {
+            "DATABASE_URL": "postgresql+psycopg://u@h/db",
+            "JWT_SECRET_KEY": STRONG,
+            "JWT_ACCESS_TOKEN_EXPIRES": "60",
+            "JWT_REFRESH_TOKEN_EXPIRES": "3600",
+        }
+    )
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@h/db"
+    assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 60
+    assert config.JWT_REFRESH_TOKEN_EXPIRES.total_seconds() == 3600
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5", ""])
+def test_token_lifetimes_must_be_positive_whole_seconds(value):
+    with pytest.raises(ConfigError, match="JWT_ACCESS_TOKEN_EXPIRES must be a whole number"):
+        load_config({"JWT_ACCESS_TOKEN_EXPIRES": value})
+
+
+def test_defaults_are_sqlite_under_instance_and_standard_lifetimes():
+    config = load_config({})
+    assert config.SQLALCHEMY_DATABASE_URI == "sqlite:///cashman.db"
+    assert config.JWT_ACCESS_TOKEN_EXPIRES.total_seconds() == 15 * 60
+    assert config.JWT_REFRESH_TOKEN_EXPIRES.total_seconds() == 30 * 24 * 3600
+    assert config.MAX_CONTENT_LENGTH == 1024 * 1024
+
+
+def test_development_secret_is_generated_once_and_kept(tmp_path):
+    first = development_secret(str(tmp_path / "instance"))
+    assert len(first) >= 32
+    assert development_secret(str(tmp_path / "instance")) == first
+    secret_file = tmp_path / "instance" / "jwt-secret"
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in (tmp_path / "instance").iterdir()] == ["jwt-secret"]
+
+
+def test_development_app_needs_no_setup(tmp_path):
+    config = DevelopmentConfig({"DATABASE_URL": f"sqlite:///{tmp_path}/dev.db"})
+    app = create_app(config)
+    assert app.config["JWT_SECRET_KEY"] == development_secret(app.instance_path)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/dev.db"
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
+    from cashman.extensions import db
+
+    app = create_app(DevelopmentConfig({"DATABASE_URL": f"sqlite:///{tmp_path}/dev.db"}))
+    with app.app_context():
+        connection = db.session.connection()
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        db.session.close()
+        db.engine.dispose()
