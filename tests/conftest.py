@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import flask_migrate
 import pytest
+from live import running_server
 from sqlalchemy import text
 
 from cashman import create_app
@@ -144,3 +145,11 @@ def alice(client, make_account) -> Account:
 @pytest.fixture
 def bob(client, make_account) -> Account:
     return make_account(client, "bob")
+
+
+@pytest.fixture
+def live_server(migrated_url, another_app):
+    """The start script serving the test database with gunicorn on 127.0.0.1."""
+    with running_server(migrated_url) as base:
+        yield base
+    another_app()  # empties the tables the server wrote to

@@ -1,0 +1,50 @@
+"""The README's curl walk-through works as written, against the real start script."""
+
+import json
+import re
+import subprocess
+from decimal import Decimal
+
+from live import ROOT
+
+README_BASE = "http://127.0.0.1:5000"
+
+
+def walkthrough_script() -> str:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Walk-through", 1)[1]
+    return re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+
+
+def test_readme_walkthrough_runs_as_written(live_server):
+    script = walkthrough_script().replace(README_BASE, live_server)
+    assert README_BASE not in script
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    # curl -s prints each body without a newline: split the concatenated JSON documents.
+    decoder, text, outputs = json.JSONDecoder(parse_float=Decimal), result.stdout, []
+    position = 0
+    while position < len(text.rstrip()) and not text[position:].startswith("204"):
+        document, position = decoder.raw_decode(text, position)
+        outputs.append(document)
+        while position < len(text) and text[position].isspace():
+            position += 1
+    assert text[position:] == "204\n"
+
+    registered, income, expense, incomes, expenses, only_expenses, no_token, bad_amount = outputs
+    assert registered["username"] == "bruno"
+    assert (income["type"], income["description"], income["amount"]) == (
+        "INCOME",
+        "lottery",
+        Decimal("1000.00"),
+    )
+    assert (expense["type"], expense["amount"]) == ("EXPENSE", Decimal("-20.00"))
+    assert incomes == [income]
+    assert expenses == only_expenses == [expense]
+    assert no_token["status"] == 401
+    assert bad_amount["errors"] == {"amount": ["An amount has at most 2 decimal places."]}
