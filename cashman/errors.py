@@ -115,7 +115,7 @@ def _unknown_user(header: dict, payload: dict) -> Response:
 
 @jwt.token_verification_failed_loader
 def _failed_verification(header: dict, payload: dict) -> Response:
-    return token_problem("The token failed verification.")
+    return token_problem("The token is invalid: a required claim is missing or malformed.")
 
 
 @jwt.needs_fresh_token_loader

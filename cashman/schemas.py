@@ -51,7 +51,19 @@ class Money(fields.Field):
 
 
 class Text(fields.String):
-    """A string trimmed of surrounding white space before its length is checked."""
+    """A string without NUL characters (PostgreSQL cannot store them)."""
+
+    default_error_messages = {"nul": "Must not contain the NUL character."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul")
+        return text
+
+
+class TrimmedText(Text):
+    """Text trimmed of surrounding white space before its length is checked."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
@@ -68,19 +80,19 @@ class BodySchema(Schema):
 
 
 class CredentialsSchema(BodySchema):
-    username = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    username = Text(required=True)
+    password = Text(required=True, load_only=True)
 
 
 class RegisterSchema(CredentialsSchema):
-    username = fields.String(
+    username = Text(
         required=True,
         validate=[
             Length(3, 64),
             Regexp(r"[A-Za-z0-9_.-]*\Z", error="Use only letters, digits, '_', '.' and '-'."),
         ],
     )
-    password = fields.String(required=True, load_only=True, validate=Length(8, 128))
+    password = Text(required=True, load_only=True, validate=Length(8, 128))
 
 
 class UserSchema(Schema):
@@ -98,9 +110,9 @@ class TransactionSchema(BodySchema):
 
     id = fields.Integer(dump_only=True)
     type = fields.Enum(Kind, dump_only=True)
-    description = Text(required=True, validate=Length(1, 255))
+    description = TrimmedText(required=True, validate=Length(1, 255))
     amount = Money(required=True)
-    category = Text(allow_none=True, validate=Length(1, 64))
+    category = TrimmedText(allow_none=True, validate=Length(1, 64))
     date = fields.Date(load_default=today_utc)
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)

@@ -51,6 +51,16 @@ def current_user_id() -> int:
     return int(get_jwt_identity())
 
 
+@jwt.token_verification_loader
+def _has_required_claims(header: dict, payload: dict) -> bool:
+    """Refuse tokens without the claims Cashman issues: no token lives forever or has no type."""
+    return (
+        all(isinstance(payload.get(claim), int) for claim in ("exp", "iat"))
+        and isinstance(payload.get("jti"), str)
+        and payload.get("type") in ("access", "refresh")
+    )
+
+
 @jwt.token_in_blocklist_loader
 def _is_revoked(header: dict, payload: dict) -> bool:
     """A token is refused unless its login exists, is not revoked and belongs to its subject."""

@@ -50,6 +50,10 @@ BAD_CHARACTERS = ["Use only letters, digits, '_', '.' and '-'."]
         ({"username": "alïce", "password": PASSWORD}, {"username": BAD_CHARACTERS}),
         ({"username": "alice\n", "password": PASSWORD}, {"username": BAD_CHARACTERS}),
         (
+            {"username": "ali\x00ce", "password": PASSWORD},
+            {"username": ["Must not contain the NUL character."]},
+        ),
+        (
             {"username": "alice", "password": "short"},
             {"password": ["Length must be between 8 and 128."]},
         ),
@@ -120,6 +124,18 @@ def test_login_answers_the_same_for_unknown_user_and_wrong_password(client, cred
     response = client.post("/auth/login", json=credentials)
     assert_problem(response, 401, "Unauthorized", WRONG_CREDENTIALS)
     assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_login_with_a_nul_character_is_422_not_a_database_error(client):
+    response = client.post("/auth/login", json={"username": "a\x00", "password": "p\x00"})
+    nul = ["Must not contain the NUL character."]
+    assert_problem(
+        response,
+        422,
+        "Unprocessable Content",
+        "The request body has invalid fields.",
+        {"username": nul, "password": nul},
+    )
 
 
 def test_login_requires_both_fields(client):

@@ -153,6 +153,8 @@ def test_cents_add_up_exactly(client, app, alice):
         ("description", "d" * 256, "Length must be between 1 and 255."),
         ("description", 5, "Not a valid string."),
         ("category", "", "Length must be between 1 and 64."),
+        ("description", "a\x00b", "Must not contain the NUL character."),
+        ("category", "food\x00", "Must not contain the NUL character."),
         ("date", "2026-02-30", "Not a valid date."),
         ("date", "23/11/2026", "Not a valid date."),
         ("date", "2026-11-23T10:00:00", "Not a valid date."),

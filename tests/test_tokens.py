@@ -98,6 +98,7 @@ def tamper(token: str, **changes) -> str:
     return f"{header}.{body.decode()}.{signature}"
 
 
+CLAIMS = "The token is invalid: a required claim is missing or malformed."
 OTHER_KEY = "another-secret-that-is-long-enough-for-every-hmac-0123456789abcdef"
 HOUR_AGO = int(time.time()) - 3600
 
@@ -147,6 +148,22 @@ TOKEN_CASES = {
     "integer subject": (
         lambda c, raw, refresh, key: forge(c, key, sub=7),
         "The token is invalid: Subject must be a string.",
+    ),
+    "no expiry": (
+        lambda c, raw, refresh, key: forge(c, key, exp=None),
+        CLAIMS,
+    ),
+    "no issued-at": (
+        lambda c, raw, refresh, key: forge(c, key, iat=None),
+        CLAIMS,
+    ),
+    "no token id": (
+        lambda c, raw, refresh, key: forge(c, key, jti=None),
+        CLAIMS,
+    ),
+    "unknown type": (
+        lambda c, raw, refresh, key: forge(c, key, type="admin"),
+        CLAIMS,
     ),
     "no subject": (
         lambda c, raw, refresh, key: forge(c, key, sub=None),
