@@ -98,29 +98,19 @@ def _invalid_token(reason: str) -> Response:
     return token_problem(f"The token is invalid: {reason.rstrip('.')}.")
 
 
-@jwt.expired_token_loader
-def _expired_token(header: dict, payload: dict) -> Response:
-    return token_problem("The token has expired.")
-
-
-@jwt.revoked_token_loader
-def _revoked_token(header: dict, payload: dict) -> Response:
-    return token_problem("The token has been revoked.")
-
-
-@jwt.user_lookup_error_loader
-def _unknown_user(header: dict, payload: dict) -> Response:
-    return token_problem("The token's user no longer exists.")
-
-
-@jwt.token_verification_failed_loader
-def _failed_verification(header: dict, payload: dict) -> Response:
-    return token_problem("The token is invalid: a required claim is missing or malformed.")
-
-
-@jwt.needs_fresh_token_loader
-def _needs_fresh_token(header: dict, payload: dict) -> Response:
-    return token_problem("A fresh token is required.")
+# Token problems found after decoding: each loader gets (header, payload) and answers one 401.
+TOKEN_PROBLEMS = [
+    (jwt.expired_token_loader, "The token has expired."),
+    (jwt.revoked_token_loader, "The token has been revoked."),
+    (jwt.user_lookup_error_loader, "The token's user no longer exists."),
+    (
+        jwt.token_verification_failed_loader,
+        "The token is invalid: a required claim is missing or malformed.",
+    ),
+    (jwt.needs_fresh_token_loader, "A fresh token is required."),
+]
+for register_loader, detail in TOKEN_PROBLEMS:
+    register_loader(lambda header, payload, detail=detail: token_problem(detail))
 
 
 def register_error_handlers(app: Flask) -> None:
