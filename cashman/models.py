@@ -63,7 +63,7 @@ class User(db.Model):
 Index("uq_users_username_lower", func.lower(User.username), unique=True)
 
 
-class Login(db.Model):
+class LoginSession(db.Model):
     """One login: its access and refresh tokens carry its id as the `sid` claim.
 
     Logging out stamps `revoked_at`, which refuses every token of this login and no other.

@@ -6,17 +6,23 @@ from typing import Any
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, get_jwt_identity
+from sqlalchemy import delete
 
 from .extensions import db, jwt
-from .models import Login, User
+from .models import LoginSession, User
 
 
 def issue_tokens(user: User) -> dict[str, Any]:
     """Start a login for `user` and return its access and refresh tokens."""
-    login = Login(
+    now = datetime.now(UTC)
+    # Logins whose refresh token has expired can do nothing more: forget them.
+    db.session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.expires_at < now)
+    )
+    login = LoginSession(
         id=uuid.uuid4().hex,
         user_id=user.id,
-        expires_at=datetime.now(UTC) + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
+        expires_at=now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
     )
     db.session.add(login)
     db.session.commit()
@@ -41,7 +47,7 @@ def refresh_access_token() -> dict[str, Any]:
 
 def revoke_current_login() -> None:
     """Refuse every token of the login this request's token belongs to."""
-    login = db.session.get(Login, get_jwt()["sid"])
+    login = db.session.get(LoginSession, get_jwt()["sid"])
     login.revoked_at = datetime.now(UTC)
     db.session.commit()
 
@@ -69,7 +75,7 @@ def _is_revoked(header: dict, payload: dict) -> bool:
         return True
     if not isinstance(session_id, str):
         return True
-    login = db.session.get(Login, session_id)
+    login = db.session.get(LoginSession, session_id)
     return login is None or login.revoked_at is not None or login.user_id != int(subject)
 
 

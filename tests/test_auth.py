@@ -231,3 +231,23 @@ def test_passwords_are_stored_as_argon2id_hashes(client, app):
         stored = db.session.scalars(db.select(User.password_hash)).one()
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
+
+
+def test_a_new_login_forgets_the_users_expired_logins(client, app, alice, bob):
+    from datetime import UTC, datetime, timedelta
+
+    from cashman.extensions import db
+    from cashman.models import LoginSession
+
+    past = datetime.now(UTC) - timedelta(days=1)
+    with app.app_context():
+        for owner, session_id in ((alice.id, "a" * 32), (bob.id, "b" * 32)):
+            db.session.add(LoginSession(id=session_id, user_id=owner, expires_at=past))
+        db.session.commit()
+
+    login(client, "alice")
+    with app.app_context():
+        remaining = set(db.session.scalars(db.select(LoginSession.id)))
+    assert "a" * 32 not in remaining
+    assert "b" * 32 in remaining  # another user's logins are not touched
+    assert len(remaining) == 4  # alice's two live logins, bob's live and expired ones
