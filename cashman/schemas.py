@@ -14,7 +14,7 @@ from .errors import FieldErrors
 from .models import Kind
 from .money import CENT, MAX_AMOUNT
 
-NUMERIC_STRING = re.compile(r"[+-]?\d+(\.\d+)?")
+NUMERIC_STRING = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 class Money(fields.Field):

@@ -78,6 +78,7 @@ def test_accepted_amounts_are_stored_and_returned_exactly(
         ('"12 "', INVALID),
         ('"1e2"', INVALID),
         ('"1,50"', INVALID),
+        ('"\u0661\u0662"', INVALID),  # Arabic-Indic digits
         ('"abc"', INVALID),
         ("[]", INVALID),
         ("{}", INVALID),
