@@ -4,6 +4,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -51,29 +52,34 @@ def request(base: str, method: str, path: str, body=None, token=None, raw=None, 
 
 @contextmanager
 def running_server(database_url: str) -> Iterator[str]:
-    """Start ./boot.sh in production mode; yield its base URL; stop it and check its log."""
+    """Start ./boot.sh in production mode; yield its base URL; stop it and check its log.
+
+    The log goes to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
+    """
     port = free_port()
-    process = subprocess.Popen(
-        ["./boot.sh"],
-        cwd=ROOT,
-        env=boot_env(database_url, port, STRONG_SECRET),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not _is_up(base):
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            raise RuntimeError(f"server did not start:\n{process.communicate()[0]}")
-        time.sleep(0.2)
-    try:
-        yield base
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=30)[0]
-    assert "Traceback" not in output, output
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            ["./boot.sh"],
+            cwd=ROOT,
+            env=boot_env(database_url, port, STRONG_SECRET),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        try:
+            while not _is_up(base):
+                if time.monotonic() > deadline or process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"the server did not start:\n{log.read()}")
+                time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+            log.seek(0)
+            output = log.read()
+        assert "Traceback" not in output, output
 
 
 def _is_up(base: str) -> bool:
