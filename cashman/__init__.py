@@ -18,7 +18,6 @@ from .json_provider import ExactJSONProvider
 def create_app(config: Config | None = None) -> Flask:
     """Build the app: settings, extensions, the API, error handlers and commands."""
     app = Flask(__name__, static_folder=None)
-    app.json_provider_class = ExactJSONProvider
     app.json = ExactJSONProvider(app)
     app.config.from_object(config or load_config())
     os.makedirs(app.instance_path, exist_ok=True)

@@ -43,7 +43,7 @@ class Login(Resource):
             raise Unauthorized(
                 "Wrong username or password.", www_authenticate=WWWAuthenticate("Bearer")
             )
-        if needs_rehash(user.password_hash):
+        if needs_rehash(user.password_hash):  # saved with the new login below
             user.password_hash = hash_password(fields["password"])
         return issue_tokens(user), 200
 

@@ -13,6 +13,13 @@ def assert_problem(response, status: int, title: str, detail: str, errors=None) 
     assert response.get_json() == expected
 
 
+def assert_invalid_body(response, errors: dict) -> None:
+    """Check a 422 for a JSON body whose fields failed validation, naming each one."""
+    assert_problem(
+        response, 422, "Unprocessable Content", "The request body has invalid fields.", errors
+    )
+
+
 def assert_timestamp(value: str) -> None:
     """An ISO 8601 timestamp with a UTC offset."""
     assert datetime.fromisoformat(value).utcoffset().total_seconds() == 0, value

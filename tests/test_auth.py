@@ -3,7 +3,7 @@
 import jwt
 import pytest
 from conftest import PASSWORD, login, register
-from helpers import assert_problem, assert_timestamp
+from helpers import assert_invalid_body, assert_problem, assert_timestamp
 
 WRONG_CREDENTIALS = "Wrong username or password."
 
@@ -77,9 +77,7 @@ BAD_CHARACTERS = ["Use only letters, digits, '_', '.' and '-'."]
 )
 def test_register_rejects_invalid_input_naming_every_field(client, body, errors):
     response = client.post("/auth/register", json=body)
-    assert_problem(
-        response, 422, "Unprocessable Content", "The request body has invalid fields.", errors
-    )
+    assert_invalid_body(response, errors)
 
 
 def test_register_accepts_the_length_limits(client):
@@ -129,22 +127,16 @@ def test_login_answers_the_same_for_unknown_user_and_wrong_password(client, cred
 def test_login_with_a_nul_character_is_422_not_a_database_error(client):
     response = client.post("/auth/login", json={"username": "a\x00", "password": "p\x00"})
     nul = ["Must not contain the NUL character."]
-    assert_problem(
+    assert_invalid_body(
         response,
-        422,
-        "Unprocessable Content",
-        "The request body has invalid fields.",
         {"username": nul, "password": nul},
     )
 
 
 def test_login_requires_both_fields(client):
     response = client.post("/auth/login", json={"username": "alice"})
-    assert_problem(
+    assert_invalid_body(
         response,
-        422,
-        "Unprocessable Content",
-        "The request body has invalid fields.",
         {"password": ["Missing data for required field."]},
     )
 
@@ -251,3 +243,22 @@ def test_a_new_login_forgets_the_users_expired_logins(client, app, alice, bob):
     assert "a" * 32 not in remaining
     assert "b" * 32 in remaining  # another user's logins are not touched
     assert len(remaining) == 4  # alice's two live logins, bob's live and expired ones
+
+
+def test_login_upgrades_a_hash_made_at_another_cost(client, app):
+    from argon2 import PasswordHasher
+
+    from cashman.extensions import db
+    from cashman.models import User
+
+    old_hash = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(PASSWORD)
+    with app.app_context():
+        db.session.add(User(username="legacy", password_hash=old_hash))
+        db.session.commit()
+
+    login(client, "legacy")
+    with app.app_context():
+        new_hash = db.session.scalar(db.select(User.password_hash))
+    assert new_hash != old_hash
+    assert "$m=1024,t=1,p=1$" in new_hash  # the testing cost
+    assert login(client, "legacy")["token_type"] == "Bearer"

@@ -3,7 +3,7 @@
 import logging
 
 import pytest
-from helpers import assert_problem
+from helpers import assert_invalid_body, assert_problem
 
 from cashman.store import TransactionStore
 
@@ -96,11 +96,8 @@ def test_a_json_body_that_is_not_an_object_is_422(prod_client, make_account, bod
     response = prod_client.post(
         "/incomes", data=body, content_type="application/json", headers=alice.headers
     )
-    assert_problem(
+    assert_invalid_body(
         response,
-        422,
-        "Unprocessable Content",
-        "The request body has invalid fields.",
         {"_schema": ["Invalid input type."]},
     )
 

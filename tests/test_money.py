@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from helpers import assert_problem
+from helpers import assert_invalid_body, assert_problem
 from sqlalchemy import select
 
 from cashman.extensions import db
@@ -90,11 +90,8 @@ def test_rejected_amounts_are_422_and_nothing_is_stored(
     client, app, alice, collection, amount_json, message
 ):
     response = post_raw(client, alice, collection, amount_json)
-    assert_problem(
+    assert_invalid_body(
         response,
-        422,
-        "Unprocessable Content",
-        "The request body has invalid fields.",
         {"amount": [message]},
     )
     with app.app_context():
@@ -109,11 +106,8 @@ def test_non_json_number_literals_are_malformed_json(client, alice, literal):
 
 def test_missing_amount_is_named(client, alice):
     response = client.post("/incomes", json={"description": "x"}, headers=alice.headers)
-    assert_problem(
+    assert_invalid_body(
         response,
-        422,
-        "Unprocessable Content",
-        "The request body has invalid fields.",
         {"amount": ["Missing data for required field."]},
     )
 
@@ -124,11 +118,8 @@ def test_every_bad_field_is_named_at_once(client, alice):
         json={"description": "", "amount": "1.001", "category": "c" * 65, "date": "2026-13-01"},
         headers=alice.headers,
     )
-    assert_problem(
+    assert_invalid_body(
         response,
-        422,
-        "Unprocessable Content",
-        "The request body has invalid fields.",
         {
             "description": ["Length must be between 1 and 255."],
             "amount": [PRECISION],
@@ -164,11 +155,8 @@ def test_cents_add_up_exactly(client, app, alice):
 def test_other_fields_are_validated(client, alice, field, value, message):
     body = {"description": "x", "amount": 1, field: value}
     response = client.post("/incomes", json=body, headers=alice.headers)
-    assert_problem(
+    assert_invalid_body(
         response,
-        422,
-        "Unprocessable Content",
-        "The request body has invalid fields.",
         {field: [message]},
     )
 

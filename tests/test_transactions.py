@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from helpers import assert_problem, assert_timestamp
+from helpers import assert_invalid_body, assert_problem, assert_timestamp
 
 KINDS = [("incomes", "INCOME", 1), ("expenses", "EXPENSE", -1)]
 NOT_FOUND = (
@@ -69,11 +69,8 @@ def test_an_income_must_be_positive(client, alice):
     response = client.post(
         "/incomes", json={"description": "Refund", "amount": -5}, headers=alice.headers
     )
-    assert_problem(
+    assert_invalid_body(
         response,
-        422,
-        "Unprocessable Content",
-        "The request body has invalid fields.",
         {"amount": ["An income must be positive."]},
     )
 
@@ -176,9 +173,7 @@ def test_get_patch_delete_one_row(client, alice, collection, kind, sign):
 def test_patch_validates_like_create(client, alice, body, errors):
     row = create(client, alice, "incomes")
     response = client.patch(f"/incomes/{row['id']}", json=body, headers=alice.headers)
-    assert_problem(
-        response, 422, "Unprocessable Content", "The request body has invalid fields.", errors
-    )
+    assert_invalid_body(response, errors)
     assert client.get(f"/incomes/{row['id']}", headers=alice.headers).get_json() == row
 
 
