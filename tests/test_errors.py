@@ -129,3 +129,19 @@ def test_no_error_is_html(prod_client):
     ):
         assert response.headers["Content-Type"] == "application/problem+json"
         assert b"<" not in response.data
+
+
+def test_an_unforeseen_integrity_error_is_a_409_problem(prod_client, make_account, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    alice = make_account(prod_client, "alice")
+
+    def conflict(self, kind, fields):
+        raise IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(TransactionStore, "add", conflict)
+    response = prod_client.post(
+        "/incomes", json={"description": "x", "amount": 1}, headers=alice.headers
+    )
+    assert_problem(response, 409, "Conflict", "The request conflicts with data already stored.")
+    assert b"UNIQUE" not in response.data
