@@ -16,3 +16,5 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
 errorlog = "-"
+# gunicorn's control socket sits at one path per user: instances on one host would fight over it.
+control_socket_disable = True
