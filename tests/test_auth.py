@@ -190,13 +190,22 @@ def test_me_returns_the_account(client, alice):
     assert_timestamp(body["created_at"])
 
 
-def test_delete_me_removes_account_rows_and_tokens(client, alice, bob):
+def test_delete_me_removes_account_rows_and_tokens(client, app, alice, bob):
+    from cashman.extensions import db
+    from cashman.models import LoginSession, Transaction, User
+
     client.post("/incomes", json={"description": "Salary", "amount": 5000}, headers=alice.headers)
     client.post("/incomes", json={"description": "Gift", "amount": 10}, headers=bob.headers)
 
     response = client.delete("/auth/me", headers=alice.headers)
     assert response.status_code == 204
     assert response.get_data() == b""
+    with app.app_context():
+        for model in (User, LoginSession, Transaction):
+            owner = model.id if model is User else model.user_id
+            count = db.session.scalar(db.select(db.func.count()).where(owner == alice.id))
+            assert count == 0, model
+        assert db.session.scalar(db.select(db.func.count()).select_from(Transaction)) == 1
 
     for token in (alice.access_token, alice.refresh_token):
         refused = client.post("/auth/refresh", headers={"Authorization": f"Bearer {token}"})
