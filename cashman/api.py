@@ -40,9 +40,7 @@ class CashmanApi(Api):
 
 def output_json(data: Any, code: int, headers: dict | None = None) -> Response:
     """Encode with the app's JSON provider, which keeps amounts exact."""
-    return current_app.response_class(
-        current_app.json.dumps(data), status=code, headers=headers, mimetype="application/json"
-    )
+    return current_app.json.make_response(data, code, headers)
 
 
 def register_api(app: Flask) -> None:

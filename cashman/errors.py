@@ -47,9 +47,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    return current_app.response_class(
-        current_app.json.dumps(body), status=status, headers=headers, mimetype=PROBLEM_MIMETYPE
-    )
+    return current_app.json.make_response(body, status, headers, PROBLEM_MIMETYPE)
 
 
 def token_problem(detail: str, *, token_presented: bool = True) -> Response:

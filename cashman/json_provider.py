@@ -3,6 +3,7 @@
 from typing import Any
 
 import simplejson
+from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
 
@@ -20,6 +21,14 @@ class ExactJSONProvider(DefaultJSONProvider):
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
         return simplejson.dumps(obj, use_decimal=True, **kwargs)
+
+    def make_response(
+        self, data: Any, status: int, headers: Any = None, mimetype: str = "application/json"
+    ) -> Response:
+        """Build a JSON response that ends with a newline, as Flask's own do."""
+        return self._app.response_class(
+            f"{self.dumps(data)}\n", status=status, headers=headers, mimetype=mimetype
+        )
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:

@@ -7,6 +7,7 @@ def assert_problem(response, status: int, title: str, detail: str, errors=None) 
     """Check the one error shape: RFC 9457 problem details as application/problem+json."""
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.data.endswith(b"}\n")  # readable in a terminal, like Flask's own JSON
     expected = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors is not None:
         expected["errors"] = errors

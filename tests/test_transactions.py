@@ -34,6 +34,7 @@ def test_create_returns_the_row_with_its_location(client, alice, collection, kin
     )
     assert response.status_code == 201
     assert response.headers["Content-Type"] == "application/json"
+    assert response.data.endswith(b"}\n")
     body = response.get_json()
     assert response.headers["Location"] == f"/{collection}/{body['id']}"
     assert_timestamp(body["created_at"])
