@@ -39,7 +39,7 @@ class Config:
     ARGON2_PARALLELISM = 4
 
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
-        self.SQLALCHEMY_DATABASE_URI = environ.get("DATABASE_URL", "sqlite:///cashman.db")
+        self.SQLALCHEMY_DATABASE_URI = _database_url(environ.get("DATABASE_URL"))
         self.JWT_SECRET_KEY = environ.get("JWT_SECRET_KEY") or None
         self.JWT_ACCESS_TOKEN_EXPIRES = _seconds(environ, "JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
         self.JWT_REFRESH_TOKEN_EXPIRES = _seconds(
@@ -110,6 +110,16 @@ def development_secret(instance_path: str) -> str:
         finally:
             draft.unlink()
     return path.read_text().strip()
+
+
+def _database_url(raw: str | None) -> str:
+    """The SQLAlchemy URL; PostgreSQL URLs without a driver (as hosts hand them out) use psycopg 3."""
+    if not raw:
+        return "sqlite:///cashman.db"
+    for scheme in ("postgres://", "postgresql://"):
+        if raw.startswith(scheme):
+            return "postgresql+psycopg://" + raw.removeprefix(scheme)
+    return raw
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: int) -> timedelta:

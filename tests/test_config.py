@@ -69,6 +69,20 @@ def test_settings_are_read_from_the_environment():
     assert config.JWT_REFRESH_TOKEN_EXPIRES.total_seconds() == 3600
 
 
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgres://u:p@db:5432/cash", "postgresql+psycopg://u:p@db:5432/cash"),
+        ("postgresql://u@db/cash", "postgresql+psycopg://u@db/cash"),
+        ("postgresql+psycopg://u@db/cash", "postgresql+psycopg://u@db/cash"),
+        ("sqlite:////var/lib/cashman.db", "sqlite:////var/lib/cashman.db"),
+        ("", "sqlite:///cashman.db"),
+    ],
+)
+def test_database_urls_without_a_driver_use_psycopg_3(given, used):
+    assert load_config({"DATABASE_URL": given}).SQLALCHEMY_DATABASE_URI == used
+
+
 @pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5", ""])
 def test_token_lifetimes_must_be_positive_whole_seconds(value):
     with pytest.raises(ConfigError, match="JWT_ACCESS_TOKEN_EXPIRES must be a whole number"):
