@@ -113,7 +113,7 @@ def development_secret(instance_path: str) -> str:
 
 
 def _database_url(raw: str | None) -> str:
-    """The SQLAlchemy URL; PostgreSQL URLs without a driver (as hosts hand them out) use psycopg 3."""
+    """The SQLAlchemy URL; a PostgreSQL URL without a driver (as hosts give them) uses psycopg 3."""
     if not raw:
         return "sqlite:///cashman.db"
     for scheme in ("postgres://", "postgresql://"):
