@@ -14,7 +14,8 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
-COPY --chown=cashman:cashman . .
+# The code stays owned by root: the service can write only its instance/ folder.
+COPY . .
 RUN mkdir -p instance && chown cashman:cashman instance
 USER 10001
 
