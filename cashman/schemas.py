@@ -1,7 +1,7 @@
 """Marshmallow schemas: the one definition of every request and response body."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +73,7 @@ class BodySchema(Schema):
     """A request body: unknown fields are errors, and read-only fields say so."""
 
     def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs) -> None:
+        """Say "Read-only field." where marshmallow would say "Unknown field." for `id` and such."""
         if isinstance(error.messages, dict):
             read_only = {name for name, field in self.fields.items() if field.dump_only}
             for name in read_only & error.messages.keys():
@@ -101,7 +102,8 @@ class UserSchema(Schema):
     created_at = fields.DateTime()
 
 
-def today_utc():
+def today_utc() -> date:
+    """The default `date`: a callable, so it is today at each request, not at import."""
     return datetime.now(UTC).date()
 
 
