@@ -3,7 +3,7 @@
 from flask import Response
 from flask_jwt_extended import jwt_required
 from flask_restful import Resource
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
@@ -36,9 +36,7 @@ class Login(Resource):
     def post(self):
         """Exchange a username and password for an access and a refresh token."""
         fields = load_body(credentials_schema)
-        user = db.session.scalar(
-            select(User).where(func.lower(User.username) == fields["username"].lower())
-        )
+        user = User.find(fields["username"])
         if not verify_password(user.password_hash if user else None, fields["password"]):
             raise Unauthorized(
                 "Wrong username or password.", www_authenticate=WWWAuthenticate("Bearer")

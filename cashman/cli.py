@@ -7,7 +7,6 @@ from decimal import Decimal
 import click
 from flask import Flask
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
 from .extensions import db
 from .models import Kind, User
@@ -27,7 +26,7 @@ DEMO_ROWS = [
 @click.option("--password", help="Password for the demo user (default: a random one).")
 def demo_command(password: str | None) -> None:
     """Create the user 'demo' with the tutorial's sample incomes and expenses."""
-    if db.session.scalar(select(User).where(func.lower(User.username) == "demo")):
+    if User.find("demo"):
         raise click.ClickException("the user 'demo' already exists")
     password = password or secrets.token_urlsafe(12)
     user = User(username="demo", password_hash=hash_password(password))

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     func,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -57,6 +58,11 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def find(cls, username: str) -> "User | None":
+        """Return the user with this name, whatever its case (served by the index below)."""
+        return db.session.scalar(select(cls).where(func.lower(cls.username) == username.lower()))
 
 
 # Usernames are unique whatever their case ("Alice" and "alice" are one account).
