@@ -1,0 +1,208 @@
+"""Balance and summaries: exact sums by the database, filters, order, and running totals."""
+
+import random
+from decimal import Decimal
+
+import pytest
+from helpers import assert_problem
+
+ZERO = {"income": 0, "expenses": 0, "balance": 0, "count": 0}
+
+
+def add(client, account, collection, amount, **fields):
+    body = {"description": "x", "amount": amount, **fields}
+    response = client.post(f"/{collection}", json=body, headers=account.headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def get_json(client, account, url):
+    response = client.get(url, headers=account.headers)
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["Content-Type"] == "application/json"
+    return response.get_json()
+
+
+@pytest.fixture
+def tutorial(client, alice):
+    """The tutorial's rows, dated over two months with categories."""
+    add(client, alice, "incomes", 5000, description="Salary", category="work", date="2026-10-01")
+    add(client, alice, "incomes", 200, description="Dividends", date="2026-11-05")
+    add(client, alice, "expenses", 50, description="pizza", category="food", date="2026-10-20")
+    add(
+        client,
+        alice,
+        "expenses",
+        100,
+        description="Rock Concert",
+        category="fun",
+        date="2026-11-11",
+    )
+
+
+def test_balance_of_the_tutorial(client, alice, tutorial):
+    response = client.get("/balance", headers=alice.headers)
+    assert response.status_code == 200
+    assert response.data == (
+        b'{"income": 5200.00, "expenses": -150.00, "balance": 5050.00, "count": 4}\n'
+    )
+
+
+def test_balance_with_no_rows_is_all_zero(client, alice):
+    assert get_json(client, alice, "/balance") == ZERO
+    assert get_json(client, alice, "/balance?from=2026-01-01") == ZERO
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("from=2026-11-01", {"income": 200, "expenses": -100, "balance": 100, "count": 2}),
+        ("to=2026-10-20", {"income": 5000, "expenses": -50, "balance": 4950, "count": 2}),
+        (
+            "from=2026-10-02&to=2026-11-05",
+            {"income": 200, "expenses": -50, "balance": 150, "count": 2},
+        ),
+        ("category=food", {"income": 0, "expenses": -50, "balance": -50, "count": 1}),
+        (
+            "category=work&to=2026-10-01",
+            {"income": 5000, "expenses": 0, "balance": 5000, "count": 1},
+        ),
+        ("category=none", ZERO),
+    ],
+)
+def test_balance_honours_from_to_and_category(client, alice, tutorial, query, expected):
+    assert get_json(client, alice, f"/balance?{query}") == expected
+
+
+def test_sums_are_exact_at_any_size(client, alice):
+    add(client, alice, "incomes", "0.1")
+    add(client, alice, "incomes", "0.2")
+    assert get_json(client, alice, "/balance")["income"] == Decimal("0.30")
+    add(client, alice, "incomes", "999999999999.99")
+    add(client, alice, "incomes", "999999999999.99")
+    add(client, alice, "expenses", "0.01")
+    response = client.get("/balance", headers=alice.headers)
+    assert response.data == (
+        b'{"income": 2000000000000.28, "expenses": -0.01, '
+        b'"balance": 2000000000000.27, "count": 5}\n'
+    )
+    filtered = client.get("/balance?from=2000-01-01", headers=alice.headers)  # summed row by row
+    assert filtered.data == response.data
+
+
+def test_summary_by_month(client, alice, tutorial):
+    assert get_json(client, alice, "/summary?group=month") == [
+        {"key": "2026-10", "income": 5000, "expenses": -50, "balance": 4950, "count": 2},
+        {"key": "2026-11", "income": 200, "expenses": -100, "balance": 100, "count": 2},
+    ]
+
+
+def test_summary_by_month_spans_years_in_time_order(client, alice):
+    for day in ["2027-01-31", "2026-12-01", "2026-12-31", "2025-02-28", "1999-09-09"]:
+        add(client, alice, "expenses", 1, date=day)
+    keys = [group["key"] for group in get_json(client, alice, "/summary?group=month")]
+    assert keys == ["1999-09", "2025-02", "2026-12", "2027-01"]
+
+
+def test_summary_by_category_orders_by_code_point_with_none_last(client, alice, tutorial):
+    add(client, alice, "expenses", "0.5", category="Zoo")
+    add(client, alice, "expenses", "0.25", category="Étude")
+    assert get_json(client, alice, "/summary?group=category") == [
+        {"key": "Zoo", "income": 0, "expenses": -0.5, "balance": -0.5, "count": 1},
+        {"key": "food", "income": 0, "expenses": -50, "balance": -50, "count": 1},
+        {"key": "fun", "income": 0, "expenses": -100, "balance": -100, "count": 1},
+        {"key": "work", "income": 5000, "expenses": 0, "balance": 5000, "count": 1},
+        {"key": "Étude", "income": 0, "expenses": -0.25, "balance": -0.25, "count": 1},
+        {"key": None, "income": 200, "expenses": 0, "balance": 200, "count": 1},
+    ]
+
+
+def test_summary_honours_from_and_to(client, alice, tutorial):
+    assert get_json(client, alice, "/summary?group=category&from=2026-11-01&to=2026-11-30") == [
+        {"key": "fun", "income": 0, "expenses": -100, "balance": -100, "count": 1},
+        {"key": None, "income": 200, "expenses": 0, "balance": 200, "count": 1},
+    ]
+    assert get_json(client, alice, "/summary?group=month&to=2026-10-31") == [
+        {"key": "2026-10", "income": 5000, "expenses": -50, "balance": 4950, "count": 2},
+    ]
+    assert get_json(client, alice, "/summary?group=month&from=2030-01-01") == []
+
+
+def test_summary_amounts_print_two_decimals(client, alice):
+    add(client, alice, "incomes", 3, date="2026-01-01")
+    response = client.get("/summary?group=month", headers=alice.headers)
+    assert response.data == (
+        b'[{"key": "2026-01", "income": 3.00, "expenses": 0.00, "balance": 3.00, "count": 1}]\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "errors"),
+    [
+        ("/summary", {"group": ["Missing data for required field."]}),
+        ("/summary?group=year", {"group": ["Must be one of: month, category."]}),
+        ("/summary?group=", {"group": ["Must be one of: month, category."]}),
+        ("/summary?group=month&from=2026-02-31", {"from": ["Not a valid date."]}),
+        (
+            "/summary?group=month&from=2026-02-02&to=2026-02-01",
+            {"from": ["Must not be after 'to'."]},
+        ),
+        ("/balance?from=x&to=y", {"from": ["Not a valid date."], "to": ["Not a valid date."]}),
+        ("/balance?to=2026-01-01&from=2026-01-02", {"from": ["Must not be after 'to'."]}),
+        ("/balance?category=", {"category": ["Length must be between 1 and 64."]}),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_them(prod_client, make_account, url, errors):
+    alice = make_account(prod_client, "alice")
+    response = prod_client.get(url, headers=alice.headers)
+    assert_problem(response, 400, "Bad Request", "The query has invalid parameters.", errors)
+
+
+def test_insights_only_count_ones_own_rows(client, alice, bob, tutorial):
+    assert get_json(client, bob, "/balance") == ZERO
+    assert get_json(client, bob, "/balance?category=food") == ZERO
+    assert get_json(client, bob, "/summary?group=month") == []
+    add(client, bob, "expenses", 7, category="food", date="2026-10-02")
+    assert get_json(client, alice, "/balance?category=food")["count"] == 1
+    assert get_json(client, bob, "/balance") == {
+        "income": 0,
+        "expenses": -7,
+        "balance": -7,
+        "count": 1,
+    }
+
+
+@pytest.mark.parametrize("url", ["/balance", "/summary?group=month"])
+def test_insights_need_a_token(prod_client, url):
+    assert prod_client.get(url).status_code == 401
+
+
+def test_running_totals_follow_every_create_change_and_delete(client, alice, bob):
+    """The constant-time totals (no filter) always equal the sums over the rows (a filter)."""
+    rng = random.Random(7)
+    rows = []
+    for step in range(60):
+        action = rng.choice(["add", "add", "patch", "delete"]) if rows else "add"
+        if action == "add":
+            collection = rng.choice(["incomes", "expenses"])
+            amount = f"{rng.randint(1, 10**6)}.{rng.randint(0, 99):02d}"
+            rows.append((collection, add(client, alice, collection, amount)["id"]))
+        elif action == "patch":
+            collection, row_id = rng.choice(rows)
+            body = {"amount": rng.randint(1, 999), "description": f"step {step}"}
+            response = client.patch(f"/{collection}/{row_id}", json=body, headers=alice.headers)
+            assert response.status_code == 200
+        else:
+            collection, row_id = rows.pop(rng.randrange(len(rows)))
+            assert (
+                client.delete(f"/{collection}/{row_id}", headers=alice.headers).status_code == 204
+            )
+        kept = get_json(client, alice, "/balance")
+        summed = get_json(client, alice, "/balance?from=0001-01-01")
+        assert kept == summed
+        assert kept["count"] == len(rows)
+        for collection in ["incomes", "expenses", "transactions"]:
+            unfiltered = client.get(f"/{collection}", headers=alice.headers)
+            filtered = client.get(f"/{collection}?from=0001-01-01", headers=alice.headers)
+            assert unfiltered.headers["X-Total-Count"] == filtered.headers["X-Total-Count"]
+    assert get_json(client, bob, "/balance") == ZERO
