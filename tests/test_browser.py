@@ -1,0 +1,66 @@
+"""A person in a real browser: Swagger UI at /docs/, authorize with a token, run GET /incomes.
+
+Headless Chromium from Debian (/usr/bin/chromium) driven by Playwright. Without Chromium the test
+is skipped, unless CASHMAN_REQUIRE_BROWSER=1 (CI sets it, after installing Chromium), which makes
+a missing browser a failure. SWAGGER_SCREENSHOT=path saves a screenshot (`make screenshot`).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from live import request
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+if not CHROMIUM.exists() and os.environ.get("CASHMAN_REQUIRE_BROWSER") != "1":
+    pytest.skip("Chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+
+def token_with_rows(base: str) -> str:
+    credentials = {"username": "browser", "password": "correct horse battery"}
+    assert request(base, "POST", "/auth/register", credentials)[0] == 201
+    token = request(base, "POST", "/auth/login", credentials)[2]["access_token"]
+    for description, amount in [("Salary", "5000"), ("Dividends", "200.50")]:
+        body = {"description": description, "amount": amount, "date": "2026-11-20"}
+        assert request(base, "POST", "/incomes", body, token=token)[0] == 201
+    return token
+
+
+def test_a_person_authorizes_in_swagger_ui_and_lists_incomes(live_server):
+    token = token_with_rows(live_server)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.goto(f"{live_server}/docs/")
+            expect(page.locator(".info .title")).to_contain_text("Cashman")
+
+            page.get_by_role("button", name="Authorize").first.click()
+            dialog = page.locator(".modal-ux")
+            dialog.locator("input").fill(token)
+            dialog.locator(".auth-btn-wrapper button.authorize").click()
+            expect(dialog.get_by_role("heading", name="Authorized")).to_be_visible()
+            dialog.get_by_role("button", name="Close").click()
+
+            operation = page.locator("#operations-transactions-getIncomeList")
+            operation.locator(".opblock-summary").click()
+            operation.get_by_role("button", name="Try it out").click()
+            operation.get_by_role("button", name="Execute").click()
+
+            response = operation.locator(".live-responses-table .response").first
+            expect(response.locator(".response-col_status")).to_have_text("200")
+            body = response.locator(".response-col_description pre").first
+            expect(body).to_contain_text('"description": "Dividends"')
+            expect(body).to_contain_text('"amount": 200.5')  # pretty-printed by the browser
+            expect(body).to_contain_text('"description": "Salary"')
+            expect(operation.locator(".curl-command")).to_contain_text(f"Bearer {token}")
+            expect(response).to_contain_text("x-total-count: 2")
+
+            if screenshot := os.environ.get("SWAGGER_SCREENSHOT"):
+                operation.locator(".curl-command").evaluate("e => e.scrollIntoView()")
+                page.screenshot(path=screenshot)
+        finally:
+            browser.close()
