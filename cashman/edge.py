@@ -1,0 +1,127 @@
+"""What every request passes through: proxies, request IDs, the JSON request log, CORS and
+security headers.
+
+Behind TRUSTED_PROXY_COUNT proxies the client address, scheme and host come from their
+X-Forwarded-* headers (Werkzeug's ProxyFix); with 0 those headers are ignored, so a client cannot
+pick its own address. Each request writes one JSON line to stderr; no header value is logged, so
+no token or password can leak into a log.
+"""
+
+import logging
+import re
+import sys
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+from flask_cors import CORS
+from flask_jwt_extended import get_jwt_identity
+from pythonjsonlogger.json import JsonFormatter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+EXPOSED_HEADERS = [
+    "Link",
+    "X-Total-Count",
+    "ETag",
+    "Location",
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Content-Disposition",
+]
+ALLOWED_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "X-Request-ID",
+]
+# Responses that carry accounts, tokens or money must never be stored by a cache.
+UNCACHED_PREFIXES = ("/auth", "/incomes", "/expenses", "/transactions", "/balance", "/summary")
+
+request_log = logging.getLogger("cashman.requests")
+
+
+def register_edge(app: Flask) -> None:
+    """Install the proxy fix, CORS, and the before/after hooks of every request."""
+    if hops := app.config["TRUSTED_PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    if app.config["CORS_ORIGINS"]:
+        CORS(
+            app,
+            origins=app.config["CORS_ORIGINS"],
+            expose_headers=EXPOSED_HEADERS,
+            allow_headers=ALLOWED_HEADERS,
+            methods=["GET", "POST", "PATCH", "DELETE"],
+            max_age=600,
+        )
+    _log_as_json(app)
+    app.before_request(_start)
+    app.after_request(_finish)
+
+
+def current_request_id() -> str | None:
+    """This request's ID, for problem bodies (None outside a request)."""
+    return g.get("request_id")
+
+
+def _start() -> None:
+    g.started = time.perf_counter()
+    offered = request.headers.get("X-Request-ID", "")
+    g.request_id = offered if REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+
+
+def _finish(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.request_id
+    if response.status_code not in (429, 503):
+        # Flask-Limiter sends Retry-After with its RateLimit-* headers on every answer; it only
+        # means something on a 429 (or a 503).
+        response.headers.pop("Retry-After", None)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if request.path.startswith(UNCACHED_PREFIXES):
+        response.headers["Cache-Control"] = "no-store"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+    request_log.info(
+        "request",
+        extra={
+            "request_id": g.request_id,
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - g.started) * 1000, 2),
+            "user_id": _user_id(),
+            "client": request.remote_addr,
+        },
+    )
+    return response
+
+
+def _user_id() -> int | None:
+    """The id of the user whose token this request verified, if any."""
+    try:
+        subject = get_jwt_identity()
+    except RuntimeError:  # no token was verified
+        return None
+    return int(subject) if subject else None
+
+
+def _log_as_json(app: Flask) -> None:
+    """One JSON object per line on stderr for the request log (and app errors)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter(
+            "{levelname}{name}{message}",
+            style="{",
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",
+        )
+    )
+    logger = logging.getLogger("cashman")  # also app.logger, and the parent of request_log
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)

@@ -1,0 +1,79 @@
+"""Rate limits (Flask-Limiter), each set by a RATE_LIMIT_* setting; "off" disables one.
+
+Counters live in memory (per worker process) unless REDIS_URL names a Redis that every
+instance shares. A limit hit is a 429 problem with Retry-After and RateLimit-* headers.
+"""
+
+from collections.abc import Callable
+
+from flask import current_app, request
+from flask_jwt_extended import jwt_required
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from .i18n import _
+from .tokens import current_user_id
+
+# The client address is the socket peer, or what TRUSTED_PROXY_COUNT proxies said (ProxyFix).
+limiter = Limiter(key_func=get_remote_address)
+
+
+# Flask-Limiter parses a limit even when `exempt_when` skips it: "off" stands in as this.
+UNUSED = "1 per day"
+
+
+def _setting(name: str) -> Callable[[], str]:
+    return lambda: UNUSED if current_app.config[name] == "off" else current_app.config[name]
+
+
+def _off(name: str) -> Callable[[], bool]:
+    return lambda: current_app.config[name] == "off"
+
+
+def _login_username() -> str:
+    """The username a login is for, whatever its case (so "Alice" counts for "alice")."""
+    body = request.get_json(silent=True)
+    username = body.get("username") if isinstance(body, dict) else None
+    return username.lower() if isinstance(username, str) else ""
+
+
+def _user() -> str:
+    return str(current_user_id())
+
+
+# Each error_message is a function, not a lazy string: Flask-Limiter keeps its limits in sets, and
+# a lazy string's hash changes with the language it renders in, which would duplicate a limit.
+login_by_address = limiter.limit(
+    _setting("RATE_LIMIT_LOGIN_ADDRESS"),
+    exempt_when=_off("RATE_LIMIT_LOGIN_ADDRESS"),
+    scope="login-address",
+    error_message=lambda: _("Too many logins from this address; try again later."),
+)
+# Only failed logins count; once over the limit even the right password waits for the window.
+failed_logins_by_username = limiter.limit(
+    _setting("RATE_LIMIT_LOGIN_USERNAME"),
+    key_func=_login_username,
+    deduct_when=lambda response: response.status_code == 401,
+    exempt_when=_off("RATE_LIMIT_LOGIN_USERNAME"),
+    scope="login-username",
+    error_message=lambda: _("Too many failed logins for this username; try again later."),
+)
+register_by_address = limiter.limit(
+    _setting("RATE_LIMIT_REGISTER_ADDRESS"),
+    exempt_when=_off("RATE_LIMIT_REGISTER_ADDRESS"),
+    scope="register-address",
+    error_message=lambda: _("Too many accounts registered from this address; try again later."),
+)
+# One budget per user across every protected route; runs after the token is verified.
+api_by_user = limiter.shared_limit(
+    _setting("RATE_LIMIT_API_USER"),
+    scope="api-user",
+    key_func=_user,
+    exempt_when=_off("RATE_LIMIT_API_USER"),
+    error_message=lambda: _("Too many requests for this user; try again later."),
+)
+
+# The method_decorators of protected resources: the token is verified first (the last decorator
+# is the outermost), then the request counts against its user's budget.
+PROTECTED = [api_by_user, jwt_required()]
+REFRESH_PROTECTED = [api_by_user, jwt_required(refresh=True)]

@@ -1,0 +1,239 @@
+"""The edge of every request: request IDs, the JSON log line, CORS, security headers, proxies."""
+
+import json
+import logging
+import re
+
+import pytest
+from conftest import PASSWORD
+
+HEX_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def log_lines(caplog) -> list[dict]:
+    """The request log records, as the JSON lines the app's handler writes to stderr."""
+    formatter = logging.getLogger("cashman").handlers[0].formatter
+    return [
+        json.loads(formatter.format(record))
+        for record in caplog.records
+        if record.name == "cashman.requests"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("abc-123_X.y", True),
+        ("a" * 128, True),
+        ("a" * 129, False),
+        ("has space", False),
+        ("semi;colon", False),
+        ("", False),
+    ],
+)
+def test_a_sane_request_id_is_echoed_otherwise_one_is_made(prod_client, sent, kept):
+    response = prod_client.get("/nowhere", headers={"X-Request-ID": sent})
+    request_id = response.headers["X-Request-ID"]
+    assert request_id == sent if kept else HEX_ID.fullmatch(request_id)
+    assert response.get_json()["request_id"] == request_id
+
+
+def test_every_response_has_its_own_request_id(client, alice):
+    ids = {
+        client.get(url, headers=alice.headers).headers["X-Request-ID"]
+        for url in ["/incomes", "/incomes", "/health", "/nowhere", "/docs/"]
+    }
+    assert len(ids) == 5 and all(HEX_ID.fullmatch(value) for value in ids)
+
+
+def test_one_json_log_line_per_request(client, alice, caplog):
+    caplog.set_level(logging.INFO, logger="cashman")
+    client.get("/incomes?limit=5", headers={**alice.headers, "X-Request-ID": "trace-1"})
+    client.get("/nowhere", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    first, second = log_lines(caplog)
+    assert first["time"].endswith("+00:00")
+    assert {key: value for key, value in first.items() if key not in ("time", "duration_ms")} == {
+        "level": "INFO",
+        "logger": "cashman.requests",
+        "message": "request",
+        "request_id": "trace-1",
+        "method": "GET",
+        "path": "/incomes",
+        "status": 200,
+        "user_id": alice.id,
+        "client": "127.0.0.1",
+    }
+    assert first["duration_ms"] > 0
+    assert (second["path"], second["status"], second["user_id"], second["client"]) == (
+        "/nowhere",
+        404,
+        None,
+        "192.0.2.7",
+    )
+
+
+def test_no_password_or_token_ever_reaches_a_log(prod_client, make_account, caplog):
+    caplog.set_level(logging.DEBUG)
+    account = make_account(prod_client, "alice")
+    secrets = [PASSWORD, account.access_token, account.refresh_token]
+    prod_client.post("/auth/login", json={"username": "alice", "password": "wrong password"})
+    secrets.append("wrong password")
+    prod_client.get("/incomes", headers=account.headers)
+    prod_client.get("/incomes", headers={"Authorization": "Bearer not.a.valid-token"})
+    secrets.append("not.a.valid-token")
+    prod_client.post("/auth/refresh", headers={"Authorization": f"Bearer {account.refresh_token}"})
+    prod_client.post("/auth/logout", headers=account.headers)
+    prod_client.get(f"/incomes?q={account.access_token}", headers=account.headers)
+    formatter = logging.getLogger("cashman").handlers[0].formatter
+    written = "\n".join(formatter.format(record) for record in caplog.records) + caplog.text
+    assert "cashman.requests" in written
+    for secret in secrets:
+        assert secret not in written
+
+
+def test_security_headers_on_every_response(client, alice):
+    for url in [
+        "/incomes",
+        "/auth/me",
+        "/balance",
+        "/nowhere",
+        "/health",
+        "/docs/",
+        "/openapi.json",
+    ]:
+        response = client.get(url, headers=alice.headers)
+        assert response.headers["X-Content-Type-Options"] == "nosniff", url
+        assert response.headers["Referrer-Policy"] == "no-referrer", url
+        assert "Strict-Transport-Security" not in response.headers, url
+
+
+@pytest.mark.parametrize(
+    ("url", "stored"),
+    [
+        ("/incomes", False),
+        ("/transactions.csv", False),
+        ("/auth/me", False),
+        ("/summary?group=month", False),
+        ("/openapi.json", True),
+        ("/docs/", True),
+    ],
+)
+def test_money_and_accounts_are_never_cached(client, alice, url, stored):
+    response = client.get(url, headers=alice.headers)
+    assert response.status_code == 200
+    assert (response.headers.get("Cache-Control") != "no-store") is stored
+
+
+def test_login_answers_are_never_cached(client, alice):
+    response = client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_hsts_over_https(app):
+    response = app.test_client().get("/health", base_url="https://cashman.example")
+    assert response.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+
+
+FORWARDED = {
+    "X-Forwarded-For": "203.0.113.9",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "api.example",
+}
+
+
+def test_behind_a_trusted_proxy_its_forwarded_headers_are_used(another_app, make_account, caplog):
+    caplog.set_level(logging.INFO, logger="cashman")
+    client = another_app(TRUSTED_PROXY_COUNT=1).test_client()
+    account = make_account(client, "ann")
+    for n in range(2):
+        client.post("/incomes", json={"description": f"x{n}", "amount": 1}, headers=account.headers)
+    response = client.get("/incomes?limit=1", headers={**account.headers, **FORWARDED})
+    assert response.headers["Link"].startswith("<https://api.example/incomes?")
+    assert response.headers["Strict-Transport-Security"]
+    created = client.post(
+        "/incomes", json={"description": "y", "amount": 1}, headers={**account.headers, **FORWARDED}
+    )
+    assert created.headers["Location"].startswith("/incomes/")
+    assert log_lines(caplog)[-1]["client"] == "203.0.113.9"
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(client, alice, caplog):
+    caplog.set_level(logging.INFO, logger="cashman")
+    for n in range(2):
+        client.post("/incomes", json={"description": f"x{n}", "amount": 1}, headers=alice.headers)
+    response = client.get("/incomes?limit=1", headers={**alice.headers, **FORWARDED})
+    assert response.headers["Link"].startswith("<http://localhost/incomes?")
+    assert "Strict-Transport-Security" not in response.headers
+    assert log_lines(caplog)[-1]["client"] == "127.0.0.1"
+
+
+def test_a_spoofed_address_cannot_escape_the_address_limit(another_app):
+    client = another_app(RATE_LIMIT_REGISTER_ADDRESS="1 per hour").test_client()
+    body = {"username": "ann", "password": PASSWORD}
+    assert client.post("/auth/register", json=body).status_code == 201
+    spoofed = client.post(
+        "/auth/register",
+        json={**body, "username": "bea"},
+        headers={"X-Forwarded-For": "198.51.100.1"},
+    )
+    assert spoofed.status_code == 429
+
+
+def test_behind_a_proxy_each_client_address_has_its_own_budget(another_app):
+    client = another_app(
+        TRUSTED_PROXY_COUNT=1, RATE_LIMIT_REGISTER_ADDRESS="1 per hour"
+    ).test_client()
+    for n, address in enumerate(["198.51.100.1", "198.51.100.2"]):
+        response = client.post(
+            "/auth/register",
+            json={"username": f"user{n}", "password": PASSWORD},
+            headers={"X-Forwarded-For": address},
+        )
+        assert response.status_code == 201
+    again = client.post(
+        "/auth/register",
+        json={"username": "user9", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.1"},
+    )
+    assert again.status_code == 429
+
+
+WEB_APP = "https://app.example"
+
+
+def test_cors_preflight_for_an_allowed_origin(another_app):
+    client = another_app(CORS_ORIGINS=[WEB_APP]).test_client()
+    response = client.options(
+        "/incomes",
+        headers={
+            "Origin": WEB_APP,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Content-Type, Idempotency-Key",
+        },
+    )
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == WEB_APP
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    allowed = {
+        name.strip().lower() for name in response.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert allowed == {"authorization", "content-type", "idempotency-key"}
+    assert response.headers["Access-Control-Max-Age"] == "600"
+
+
+def test_cors_exposes_the_paging_and_tracing_headers(another_app, make_account):
+    client = another_app(CORS_ORIGINS=[WEB_APP, "https://admin.example"]).test_client()
+    account = make_account(client, "ann")
+    response = client.get("/incomes", headers={**account.headers, "Origin": WEB_APP})
+    assert response.headers["Access-Control-Allow-Origin"] == WEB_APP
+    exposed = {
+        name.strip() for name in response.headers["Access-Control-Expose-Headers"].split(",")
+    }
+    assert {"Link", "X-Total-Count", "ETag", "Location", "X-Request-ID"} <= exposed
+
+
+def test_cors_refuses_other_origins_and_is_off_by_default(another_app, client):
+    allowed = another_app(CORS_ORIGINS=[WEB_APP]).test_client()
+    for test_client, origin in [(allowed, "https://evil.example"), (client, WEB_APP)]:
+        response = test_client.get("/health", headers={"Origin": origin})
+        assert "Access-Control-Allow-Origin" not in response.headers

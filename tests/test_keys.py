@@ -1,0 +1,200 @@
+"""Signing keys: RS256/ES256 with a kid, the JWK Set a gateway verifies with, rotation, iss/aud."""
+
+import base64
+import hashlib
+import hmac
+import json
+from pathlib import Path
+
+import jwt
+import pytest
+from conftest import PASSWORD, register
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from helpers import assert_problem
+
+from config import ConfigError, ProductionConfig
+
+
+def base64url(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def key_files(tmp_path, name: str, algorithm: str) -> dict[str, str]:
+    """A new key pair as PEM files; returns the settings that name them."""
+    if algorithm == "RS256":
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    else:
+        private = ec.generate_private_key(ec.SECP256R1())
+    private_path, public_path = tmp_path / f"{name}.pem", tmp_path / f"{name}.pub.pem"
+    private_path.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public_path.write_bytes(
+        private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return {"JWT_PRIVATE_KEY_FILE": str(private_path), "JWT_PUBLIC_KEY_FILE": str(public_path)}
+
+
+@pytest.fixture
+def keyed_app(another_app):
+    """Build apps signing with a key pair; their tables are emptied and pools closed after."""
+
+    def build(algorithm: str, **environ: str):
+        return another_app(environ={"JWT_ALGORITHM": algorithm, **environ})
+
+    return build
+
+
+def login_token(client, username: str = "gina") -> str:
+    response = client.post("/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["access_token"]
+
+
+def verify_like_a_gateway(client, token: str, **expected) -> dict:
+    """What an API gateway does: fetch the JWK Set, pick the key by kid, verify; nothing else."""
+    response = client.get("/.well-known/jwks.json")
+    assert response.status_code == 200
+    key_set = jwt.PyJWKSet.from_dict(response.get_json())
+    header = jwt.get_unverified_header(token)
+    key = key_set[header["kid"]]
+    return jwt.decode(token, key.key, algorithms=[key.algorithm_name], **expected)
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
+def test_a_gateway_verifies_tokens_from_the_published_jwks_alone(keyed_app, tmp_path, algorithm):
+    app = keyed_app(algorithm, **key_files(tmp_path, "current", algorithm))
+    client = app.test_client()
+    register(client, "gina")
+    token = login_token(client)
+
+    claims = verify_like_a_gateway(client, token)
+    assert claims["type"] == "access"
+    assert jwt.get_unverified_header(token)["alg"] == algorithm
+    keys = client.get("/.well-known/jwks.json").get_json()["keys"]
+    assert len(keys) == 1
+    assert keys[0]["kid"] == jwt.get_unverified_header(token)["kid"]
+    assert (keys[0]["alg"], keys[0]["use"]) == (algorithm, "sig")
+    assert "d" not in keys[0]  # never the private part
+    assert client.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
+def test_a_rotated_key_still_verifies_and_is_published_until_removed(
+    keyed_app, tmp_path, algorithm
+):
+    old = key_files(tmp_path, "old", algorithm)
+    new = key_files(tmp_path, "new", algorithm)
+    before = keyed_app(algorithm, **old).test_client()
+    register(before, "gina")
+    old_token = login_token(before)
+
+    during = keyed_app(
+        algorithm, **new, JWT_PREVIOUS_PUBLIC_KEY_FILE=old["JWT_PUBLIC_KEY_FILE"]
+    ).test_client()
+    new_token = login_token(during)
+    kids = [key["kid"] for key in during.get("/.well-known/jwks.json").get_json()["keys"]]
+    assert kids == [jwt.get_unverified_header(t)["kid"] for t in (new_token, old_token)]
+    for token in (old_token, new_token):
+        verify_like_a_gateway(during, token)
+        response = during.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 200
+
+    after = keyed_app(algorithm, **new).test_client()
+    response = after.get("/auth/me", headers={"Authorization": f"Bearer {old_token}"})
+    assert_problem(
+        response, 401, "Unauthorized", "The token is invalid: Signature verification failed."
+    )
+    assert len(after.get("/.well-known/jwks.json").get_json()["keys"]) == 1
+
+
+def test_issuer_and_audience_are_set_and_enforced(keyed_app, tmp_path):
+    keys = key_files(tmp_path, "k", "RS256")
+    app = keyed_app(
+        "RS256",
+        **keys,
+        JWT_ISSUER="https://cashman.example",
+        JWT_AUDIENCE="cashman-api",
+    )
+    client = app.test_client()
+    register(client, "gina")
+    token = login_token(client)
+    claims = verify_like_a_gateway(
+        client, token, issuer="https://cashman.example", audience="cashman-api"
+    )
+    assert (claims["iss"], claims["aud"]) == ("https://cashman.example", "cashman-api")
+
+    elsewhere = keyed_app("RS256", **keys, JWT_AUDIENCE="another-api").test_client()
+    response = elsewhere.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert_problem(response, 401, "Unauthorized", "The token is invalid: Audience doesn't match.")
+
+
+def test_hs256_under_rs256_is_refused_even_signed_with_the_public_key(keyed_app, tmp_path):
+    """Algorithm confusion: the public key used as an HMAC secret must not pass."""
+    keys = key_files(tmp_path, "k", "RS256")
+    app = keyed_app("RS256", **keys)
+    client = app.test_client()
+    register(client, "gina")
+    token = login_token(client)
+    header = {**jwt.get_unverified_header(token), "alg": "HS256"}
+    claims = jwt.decode(token, options={"verify_signature": False})
+    signing_input = b".".join(base64url(json.dumps(part).encode()) for part in (header, claims))
+    public_pem = Path(keys["JWT_PUBLIC_KEY_FILE"]).read_bytes()
+    signature = hmac.new(public_pem, signing_input, hashlib.sha256).digest()
+    forged = (signing_input + b"." + base64url(signature)).decode()
+    response = client.get("/auth/me", headers={"Authorization": f"Bearer {forged}"})
+    assert_problem(
+        response,
+        401,
+        "Unauthorized",
+        "The token is invalid: The specified alg value is not allowed.",
+    )
+
+
+def test_hs256_publishes_no_keys(client):
+    response = client.get("/.well-known/jwks.json")
+    assert response.status_code == 200
+    assert response.get_json() == {"keys": []}
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"JWT_ALGORITHM": "none"}, "JWT_ALGORITHM must be one of HS256, RS256, ES256"),
+        (
+            {"JWT_ALGORITHM": "RS256"},
+            "JWT_PRIVATE_KEY_FILE must name a PEM file when JWT_ALGORITHM is not HS256",
+        ),
+        (
+            {"JWT_ALGORITHM": "RS256", "JWT_PRIVATE_KEY_FILE": "/nonexistent.pem"},
+            "JWT_PRIVATE_KEY_FILE: cannot read '/nonexistent.pem': No such file or directory",
+        ),
+    ],
+)
+def test_bad_key_settings_stop_the_start(environ, message):
+    with pytest.raises(ConfigError) as raised:
+        ProductionConfig(environ)
+    assert str(raised.value) == f"cashman: configuration error: {message}"
+
+
+def test_a_mismatched_key_pair_stops_the_start(keyed_app, tmp_path):
+    first, second = key_files(tmp_path, "a", "RS256"), key_files(tmp_path, "b", "RS256")
+    with pytest.raises(ConfigError) as raised:
+        keyed_app(
+            "RS256",
+            JWT_PRIVATE_KEY_FILE=first["JWT_PRIVATE_KEY_FILE"],
+            JWT_PUBLIC_KEY_FILE=second["JWT_PUBLIC_KEY_FILE"],
+        )
+    assert "the JWT key files are not a matching RS256 key pair" in str(raised.value)
+
+
+def test_production_with_rs256_needs_no_shared_secret(tmp_path):
+    config = ProductionConfig({"JWT_ALGORITHM": "ES256", **key_files(tmp_path, "k", "ES256")})
+    assert config.JWT_DECODE_ALGORITHMS == ["ES256"]

@@ -1,0 +1,139 @@
+"""Rate limits: failed logins per username, logins and registrations per address, API per user."""
+
+import time
+
+import pytest
+from conftest import PASSWORD, register
+from helpers import assert_problem
+
+from config import ConfigError, ProductionConfig
+
+TOO_MANY = "Too Many Requests"
+
+
+def login(client, username: str, password: str = PASSWORD, **headers):
+    body = {"username": username, "password": password}
+    return client.post("/auth/login", json=body, headers=headers)
+
+
+def assert_limited(response, detail: str, limit: str) -> None:
+    assert_problem(response, 429, TOO_MANY, detail)
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.headers["RateLimit-Limit"] == limit
+    assert response.headers["RateLimit-Remaining"] == "0"
+    assert int(response.headers["RateLimit-Reset"]) > time.time() - 1
+
+
+def test_failed_logins_lock_a_username_even_for_the_right_password(another_app):
+    client = another_app(testing=False, RATE_LIMIT_LOGIN_USERNAME="3 per minute").test_client()
+    register(client, "ann")
+    register(client, "bea")
+    for attempt in ["wrong1", "wrong2", "wrong3"]:
+        response = login(client, "ANN" if attempt == "wrong2" else "ann", attempt)
+        assert response.status_code == 401  # any case of the name counts for it
+    assert_limited(
+        login(client, "ann"), "Too many failed logins for this username; try again later.", "3"
+    )
+    assert login(client, "bea").status_code == 200  # another username is not locked
+
+
+def test_successful_logins_do_not_count_against_the_username(another_app):
+    client = another_app(RATE_LIMIT_LOGIN_USERNAME="2 per minute").test_client()
+    register(client, "ann")
+    for _ in range(5):
+        assert login(client, "ann").status_code == 200
+
+
+def test_the_lock_lifts_when_the_window_passes(another_app):
+    client = another_app(RATE_LIMIT_LOGIN_USERNAME="1 per second").test_client()
+    register(client, "ann")
+    assert login(client, "ann", "wrong").status_code == 401
+    assert login(client, "ann").status_code == 429
+    time.sleep(1.1)
+    assert login(client, "ann").status_code == 200
+
+
+def test_logins_per_address(another_app):
+    client = another_app(testing=False, RATE_LIMIT_LOGIN_ADDRESS="2 per minute").test_client()
+    register(client, "ann")
+    assert login(client, "ann").status_code == 200
+    assert login(client, "nobody", "x").status_code == 401
+    assert_limited(login(client, "ann"), "Too many logins from this address; try again later.", "2")
+
+
+def test_registrations_per_address(another_app):
+    client = another_app(testing=False, RATE_LIMIT_REGISTER_ADDRESS="2 per hour").test_client()
+    register(client, "ann")
+    register(client, "bea")
+    response = client.post("/auth/register", json={"username": "cid", "password": PASSWORD})
+    assert_limited(
+        response, "Too many accounts registered from this address; try again later.", "2"
+    )
+
+
+def test_requests_per_user_across_every_protected_route(another_app, make_account):
+    client = another_app(testing=False, RATE_LIMIT_API_USER="3 per minute").test_client()
+    ann, bea = make_account(client, "ann"), make_account(client, "bea")
+    counted = client.get("/incomes", headers=ann.headers)
+    assert counted.headers["RateLimit-Remaining"] == "2"
+    assert "Retry-After" not in counted.headers  # only a 429 says when to retry
+    assert client.get("/balance", headers=ann.headers).status_code == 200
+    assert client.get("/auth/me", headers=ann.headers).status_code == 200
+    assert_limited(
+        client.get("/expenses", headers=ann.headers),
+        "Too many requests for this user; try again later.",
+        "3",
+    )
+    assert client.get("/incomes", headers=bea.headers).status_code == 200
+    assert client.get("/incomes").status_code == 401  # no token: refused before counting
+
+
+def test_off_turns_one_limit_off(another_app):
+    client = another_app(RATE_LIMIT_LOGIN_USERNAME="off").test_client()
+    register(client, "ann")
+    for _ in range(8):
+        assert login(client, "ann", "wrong").status_code == 401
+    assert login(client, "ann").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["often", "5 per fortnight", "-1/minute", ""])
+def test_a_limit_that_cannot_be_parsed_stops_the_start(value):
+    with pytest.raises(ConfigError) as raised:
+        ProductionConfig({"JWT_SECRET_KEY": "s" * 40, "RATE_LIMIT_API_USER": value})
+    assert str(raised.value) == (
+        "cashman: configuration error: RATE_LIMIT_API_USER must be like '5 per minute' or "
+        f"'off', not {value!r}"
+    )
+
+
+def test_production_defaults():
+    config = ProductionConfig({"JWT_SECRET_KEY": "s" * 40})
+    assert (
+        config.RATE_LIMIT_LOGIN_USERNAME,
+        config.RATE_LIMIT_LOGIN_ADDRESS,
+        config.RATE_LIMIT_REGISTER_ADDRESS,
+        config.RATE_LIMIT_API_USER,
+        config.RATELIMIT_STORAGE_URI,
+    ) == ("5 per minute", "30 per minute", "10 per hour", "1200 per minute", "memory://")
+    shared = ProductionConfig({"JWT_SECRET_KEY": "s" * 40, "REDIS_URL": "redis://cache:6379/1"})
+    assert shared.RATELIMIT_STORAGE_URI == "redis://cache:6379/1"
+
+
+def test_a_limit_hit_in_another_language_does_not_make_requests_count_twice(
+    another_app, make_account
+):
+    """Regression: a lazy 429 message rendered in German hashed differently, and Flask-Limiter's
+    set of limits then held the same limit twice, so each later request counted double."""
+    client = another_app(RATE_LIMIT_API_USER="3 per minute").test_client()
+    ann, bea = make_account(client, "ann"), make_account(client, "bea")
+    german = {"Accept-Language": "de"}
+    for _ in range(3):
+        client.get("/auth/me", headers={**ann.headers, **german})
+    limited = client.get("/auth/me", headers={**ann.headers, **german})
+    assert limited.get_json()["detail"] == (
+        "Zu viele Anfragen für diesen Benutzer; versuchen Sie es später erneut."
+    )
+    remaining = [
+        client.get("/auth/me", headers=bea.headers).headers["RateLimit-Remaining"] for _ in range(3)
+    ]
+    assert remaining == ["2", "1", "0"]
