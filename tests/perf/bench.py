@@ -1,0 +1,288 @@
+"""`make bench`: Cashman against a ceiling app under wrk, both on gunicorn's production settings.
+
+Starts Cashman (wsgi:app) and tests/perf/ceiling.py with config/gunicorn.conf.py on 127.0.0.1,
+and measures each scenario for both in alternation (A, B, A, B ...), reporting requests/s, p50,
+p99, errors, the peak RSS of each server's process tree, and the median of the per-round ratios
+Cashman / ceiling: the headline, since absolute figures move from run to run on a shared machine.
+
+    list     GET /incomes, first page of 50 with its headers; the user owns 10,000 rows
+    create   POST /incomes
+    balance  GET /balance over 10,000 rows
+    scale    first page p50 at one connection, for a user owning 100 and one owning 100,000 rows
+
+The database is emptied and seeded: a temporary SQLite file by default, or --database-url.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[n]) for n in (0, 2)]  # tests/perf, root
+
+from bench_listing import fresh_app, seed  # noqa: E402
+
+from cashman.models import User  # noqa: E402
+from cashman.tokens import issue_tokens  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "bench-secret-that-is-long-enough-for-hs256-0123456789"
+CONNECTIONS = 16
+
+
+def ensure_wrk() -> str:
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    return shutil.which("wrk")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(app: str, env: dict[str, str], chdir: Path = ROOT):
+    """A gunicorn with config/gunicorn.conf.py on a free loopback port; yields (base, pid)."""
+    port = free_port()
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            str(ROOT / "config" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(chdir),
+            app,
+        ],
+        env={"PATH": os.environ["PATH"], **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/incomes", timeout=1)
+            break
+        except urllib.error.HTTPError:
+            break  # it answers (a 401 is an answer)
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(log.read().decode()) from None
+            time.sleep(0.2)
+    try:
+        yield base, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB."""
+    pids = [pid] + [
+        int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    ]
+    total = 0
+    for each in pids:
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total / 1024
+
+
+class PeakRSS:
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self.stop = pid, 0.0, threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self.stop.is_set():
+            self.peak = max(self.peak, tree_rss_mb(self.pid))
+            time.sleep(0.2)
+
+
+def lua(token: str | None, method: str = "GET", body: str | None = None) -> str:
+    lines = [f'wrk.method = "{method}"']
+    if token:
+        lines.append(f'wrk.headers["Authorization"] = "Bearer {token}"')
+    if body:
+        lines.append('wrk.headers["Content-Type"] = "application/json"')
+        lines.append(f"wrk.body = '{body}'")
+    return "\n".join(lines) + "\n"
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def run_wrk(wrk: str, url: str, script: str, seconds: int, connections: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as file:
+        file.write(script)
+        file.flush()
+        threads = min(2, connections)
+        output = subprocess.run(
+            [
+                wrk,
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                file.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    latency = {
+        percent: float(value) * UNITS[unit]
+        for percent, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", output, re.M)
+    }
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    errors = (int(non_2xx.group(1)) if non_2xx else 0) + (
+        sum(int(n) for n in sockets.groups()) if sockets else 0
+    )
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": latency["50"],
+        "p99": latency["99"],
+        "errors": errors,
+    }
+
+
+def tokens_for(app, usernames: list[str]) -> dict[str, str]:
+    with app.test_request_context():
+        return {name: issue_tokens(User.find(name))["access_token"] for name in usernames}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url")
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    with tempfile.TemporaryDirectory() as scratch:
+        url = args.database_url or f"sqlite:///{scratch}/bench.db"
+        app = fresh_app(url, SECRET)
+        for name, rows in [("list", 10_000), ("small", 100), ("large", 100_000), ("writer", 0)]:
+            seed(app, name, rows)
+        tokens = tokens_for(app, ["list", "small", "large", "writer"])
+        env = {
+            "CASHMAN_ENV": "production",
+            "JWT_SECRET_KEY": SECRET,
+            "JWT_ACCESS_TOKEN_EXPIRES": "7200",
+            "DATABASE_URL": url,
+            **{
+                name: "off"
+                for name in (
+                    "RATE_LIMIT_LOGIN_USERNAME",
+                    "RATE_LIMIT_LOGIN_ADDRESS",
+                    "RATE_LIMIT_REGISTER_ADDRESS",
+                    "RATE_LIMIT_API_USER",
+                )
+            },
+        }
+        body = '{"description": "Salary", "amount": "5000.00", "category": "work"}'
+        scenarios = {
+            "list": ("/incomes", lua(tokens["list"]), lua(None)),
+            "create": ("/incomes", lua(tokens["writer"], "POST", body), lua(None, "POST", body)),
+            "balance": ("/balance", lua(tokens["list"]), lua(None)),
+        }
+        with (
+            gunicorn("wsgi:app", env) as (cashman, cashman_pid),
+            gunicorn("ceiling:app", {}, ROOT / "tests" / "perf") as (ceiling, ceiling_pid),
+        ):
+            rss = {"cashman": PeakRSS(cashman_pid), "ceiling": PeakRSS(ceiling_pid)}
+            results = {name: {"cashman": [], "ceiling": []} for name in scenarios}
+            for path, ours, theirs in scenarios.values():  # warm-up
+                run_wrk(wrk, cashman + path, ours, 1, CONNECTIONS)
+                run_wrk(wrk, ceiling + path, theirs, 1, CONNECTIONS)
+            for _ in range(args.rounds):
+                for name, (path, ours, theirs) in scenarios.items():
+                    results[name]["cashman"].append(
+                        run_wrk(wrk, cashman + path, ours, args.seconds, CONNECTIONS)
+                    )
+                    results[name]["ceiling"].append(
+                        run_wrk(wrk, ceiling + path, theirs, args.seconds, CONNECTIONS)
+                    )
+            scale = {
+                size: statistics.median(
+                    run_wrk(wrk, f"{cashman}/transactions", lua(tokens[user]), args.seconds, 1)[
+                        "p50"
+                    ]
+                    for _ in range(args.rounds)
+                )
+                for size, user in [(100, "small"), (100_000, "large")]
+            }
+            for sampler in rss.values():
+                sampler.stop.set()
+        print_report(url, args, results, scale, {name: s.peak for name, s in rss.items()})
+
+
+HEADER = (
+    "| scenario | Cashman req/s | p50 ms | p99 ms | errors | ceiling req/s | p50 ms | p99 ms "
+    "| ratio (median) |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+)
+
+
+def median_of(runs: list[dict], key: str) -> float:
+    return statistics.median(run[key] for run in runs)
+
+
+def print_report(url, args, results, scale, rss) -> None:
+    print(
+        f"\n## {url.split(':')[0]}: {os.cpu_count()} cores, {args.rounds} rounds of "
+        f"{args.seconds} s, {CONNECTIONS} connections, wrk, config/gunicorn.conf.py\n"
+    )
+    print(HEADER)
+    for name, sides in results.items():
+        ours, theirs = sides["cashman"], sides["ceiling"]
+        ratio = statistics.median(a["rps"] / b["rps"] for a, b in zip(ours, theirs, strict=True))
+        errors = sum(run["errors"] for run in ours + theirs)
+        cells = [
+            f"{median_of(ours, 'rps'):.0f}",
+            f"{median_of(ours, 'p50'):.2f}",
+            f"{median_of(ours, 'p99'):.2f}",
+            str(errors),
+            f"{median_of(theirs, 'rps'):.0f}",
+            f"{median_of(theirs, 'p50'):.2f}",
+            f"{median_of(theirs, 'p99'):.2f}",
+            f"**{ratio:.2f}x**",
+        ]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    growth = scale[100_000] / scale[100]
+    print(
+        f"| scale | p50 at 1 connection: {scale[100]:.2f} ms (100 rows), "
+        f"{scale[100_000]:.2f} ms (100,000 rows) | | | | | | | **{growth:.2f}x** |"
+    )
+    print(
+        f"\nPeak RSS of the process tree: Cashman {rss['cashman']:.0f} MB, "
+        f"ceiling {rss['ceiling']:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()

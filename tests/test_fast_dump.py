@@ -1,0 +1,29 @@
+"""The list's fast path writes exactly what the marshmallow schema would, byte for byte."""
+
+from flask import current_app
+
+from cashman.extensions import db
+from cashman.models import Transaction
+from cashman.schemas import dump_transaction_rows, transactions_schema
+from cashman.store import Filters, TransactionStore
+
+ROWS = [
+    ("incomes", {"description": "Salary", "amount": "5000", "category": "work"}),
+    ("expenses", {"description": "pizza", "amount": "0.01", "date": "1999-12-31"}),
+    ("incomes", {"description": 'ünïcødé €, "quoted"', "amount": "999999999999.99"}),
+    ("expenses", {"description": "x" * 255, "amount": "-12.5", "category": "c" * 64}),
+]
+
+
+def test_fast_rows_are_the_schemas_dump_of_the_orm_objects(app, client, alice):
+    for collection, body in ROWS:
+        assert client.post(f"/{collection}", json=body, headers=alice.headers).status_code == 201
+    with app.test_request_context():
+        rows = TransactionStore(alice.id).page(Filters(), 50)
+        objects = [db.session.get(Transaction, row.id) for row in rows]
+        fast = current_app.json.dumps(dump_transaction_rows(rows))
+        assert fast == current_app.json.dumps(transactions_schema.dump(objects))
+        assert fast == current_app.json.dumps(transactions_schema.dump(rows))
+    listed = client.get("/transactions", headers=alice.headers)
+    assert listed.data == f"{fast}\n".encode()
+    assert len(listed.get_json()) == len(ROWS)
