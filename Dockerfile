@@ -16,7 +16,8 @@ RUN pip install -r requirements.txt
 
 # The code stays owned by root: the service can write only its instance/ folder.
 COPY . .
-RUN mkdir -p instance && chown cashman:cashman instance
+RUN pybabel compile -d cashman/translations \
+    && mkdir -p instance && chown cashman:cashman instance
 USER 10001
 
 EXPOSE 5000

@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test lint format demo clean
+.PHONY: run serve test fuzz bench i18n-extract lint format demo openapi screenshot bench-listing clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -16,21 +16,66 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
-run: $(VENV)/.installed
+# Message catalogs: the .po sources are committed, the .mo files are built here (git ignores them).
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard cashman/translations/*/LC_MESSAGES/messages.po))
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+run: $(VENV)/.installed $(CATALOGS)
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/gunicorn --config config/gunicorn.conf.py --workers 2 --bind 127.0.0.1:$(PORT) wsgi:app
 
-demo: $(VENV)/.installed
+# Production settings as they are (workers from the core count) on 127.0.0.1:$(PORT).
+serve: $(VENV)/.installed $(CATALOGS)
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/gunicorn --config config/gunicorn.conf.py --bind 127.0.0.1:$(PORT) wsgi:app
+
+demo: $(VENV)/.installed $(CATALOGS)
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo
 
+# Refreshes the message template from the code and merges it into each catalog; a test fails
+# until every new message is translated.
+i18n-extract: $(VENV)/.installed
+	$(BIN)/pybabel extract -k _l --no-location --sort-output --omit-header \
+		-o cashman/translations/messages.pot cashman
+	$(BIN)/pybabel update -i cashman/translations/messages.pot -d cashman/translations \
+		--width 100 --ignore-obsolete --no-fuzzy-matching
+
+# Regenerates the committed OpenAPI document from the code (a test fails when it is stale).
+openapi: $(VENV)/.installed
+	$(BIN)/flask --app wsgi openapi > docs/openapi.json
+
+# Retakes docs/img/swagger.png with the browser test (needs Debian's chromium).
+screenshot: $(VENV)/.dev-installed $(CATALOGS)
+	SWAGGER_SCREENSHOT=docs/img/swagger.png $(BIN)/python -m pytest -q tests/test_browser.py
+
 # Runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed $(CATALOGS)
 	$(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL"; \
 		$(BIN)/python -m pytest --database-url "$$TEST_DATABASE_URL"; \
 	fi
+
+# Cashman against the ceiling app under wrk (installed with apt-get when missing), on SQLite and,
+# when TEST_DATABASE_URL is set, on that PostgreSQL (it empties it). Not part of `make test`.
+bench: $(VENV)/.dev-installed $(CATALOGS)
+	$(BIN)/python tests/perf/bench.py
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		$(BIN)/python tests/perf/bench.py --database-url "$$TEST_DATABASE_URL"; \
+	fi
+
+# Prints first-page, deep-page and /balance latency for 100 vs 100,000 rows. It empties the
+# database it is given: the default is a temporary SQLite file; e.g. DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
+bench-listing: $(VENV)/.dev-installed
+	PYTHONPATH=. $(BIN)/python tests/perf/bench_listing.py $(if $(DATABASE_URL),--database-url "$(DATABASE_URL)")
+
+# schemathesis against the real server (boot.sh, gunicorn) on 127.0.0.1 with a user's token.
+# FUZZ_DATABASE_URL=postgresql+psycopg://... fuzzes on PostgreSQL (it writes to that database).
+FUZZ_EXAMPLES ?= 100
+fuzz: $(VENV)/.dev-installed $(CATALOGS)
+	$(BIN)/python tests/fuzz/run.py --max-examples $(FUZZ_EXAMPLES) $(if $(FUZZ_DATABASE_URL),--database-url "$(FUZZ_DATABASE_URL)")
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -1,5 +1,6 @@
 """Cashman: record incomes and expenses and see where the money goes."""
 
+import hashlib
 import os
 import sqlite3
 
@@ -10,9 +11,13 @@ from config import Config, development_secret, load_config
 
 from .api import register_api
 from .cli import register_commands
+from .edge import register_edge
 from .errors import register_error_handlers
 from .extensions import db, jwt, migrate
+from .i18n import register_i18n
 from .json_provider import ExactJSONProvider
+from .keys import init_signing_keys
+from .limits import limiter
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -23,18 +28,31 @@ def create_app(config: Config | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["JWT_SECRET_KEY"]:
         app.config["JWT_SECRET_KEY"] = development_secret(app.instance_path)
+    app.secret_key = _cursor_secret(app.config)
 
+    register_edge(app)  # first, so its after-request hook runs last and sees every header
     register_extensions(app)
+    register_i18n(app)
     register_api(app)
     register_error_handlers(app)
     register_commands(app)
     return app
 
 
+def _cursor_secret(config: dict) -> str:
+    """The key that signs paging cursors (itsdangerous adds its own salt, so a cursor can never
+    pass for a token): the HS256 secret, or one derived from the private key under RS256/ES256."""
+    if config["JWT_ALGORITHM"] == "HS256":
+        return config["JWT_SECRET_KEY"]
+    return hashlib.sha256(b"cashman cursors\0" + config["JWT_PRIVATE_KEY"].encode()).hexdigest()
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     jwt.init_app(app)
+    init_signing_keys(app)
+    limiter.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             busy_timeout = app.config["SQLITE_BUSY_TIMEOUT_MS"]
@@ -42,7 +60,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def _tune_sqlite(connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
-    """WAL for concurrent readers, enforced foreign keys (cascades), and waiting on locks."""
+    """WAL for concurrent readers, enforced foreign keys (cascades), waiting on locks, and the
+    Unicode-aware lower() that `q` searches use (cashman.models.unicode_lower)."""
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA foreign_keys=ON")
     connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    connection.create_function("unicode_lower", 1, _lower, deterministic=True)
+
+
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()

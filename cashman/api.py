@@ -3,13 +3,24 @@
 from typing import Any
 
 from flask import Flask, Response, current_app
-from flask_restful import Api
+from flask_restful import Api, Resource
+from flask_swagger_ui import get_swaggerui_blueprint
 
 from .auth import Login, Logout, Me, Refresh, Register
 from .health import Health, Ready
-from .transactions import Expense, ExpenseList, Income, IncomeList, TransactionList
+from .insights import Balance, Summary
+from .keys import JWKS
+from .models import MAX_ID
+from .openapi import build_spec
+from .transactions import (
+    Expense,
+    ExpenseList,
+    Income,
+    IncomeList,
+    TransactionExport,
+    TransactionList,
+)
 
-MAX_ID = 2**63 - 1
 ITEM = f"<int(min=1, max={MAX_ID}):transaction_id>"
 
 ROUTES = [
@@ -18,14 +29,24 @@ ROUTES = [
     (Refresh, "/auth/refresh"),
     (Logout, "/auth/logout"),
     (Me, "/auth/me"),
+    (JWKS, "/.well-known/jwks.json"),
     (IncomeList, "/incomes"),
     (Income, f"/incomes/{ITEM}"),
     (ExpenseList, "/expenses"),
     (Expense, f"/expenses/{ITEM}"),
     (TransactionList, "/transactions"),
+    (TransactionExport, "/transactions.csv"),
+    (Balance, "/balance"),
+    (Summary, "/summary"),
     (Health, "/health"),
     (Ready, "/health/ready"),
 ]
+
+
+class OpenAPIDocument(Resource):
+    def get(self):
+        """The OpenAPI 3.1 document of this API (built once, at start-up)."""
+        return current_app.extensions["openapi"], 200
 
 
 class CashmanApi(Api):
@@ -44,8 +65,19 @@ def output_json(data: Any, code: int, headers: dict | None = None) -> Response:
 
 
 def register_api(app: Flask) -> None:
-    """Mount every resource, each path with and without a trailing slash (no redirects)."""
+    """Mount every resource, each path with and without a trailing slash (no redirects), the
+    OpenAPI document at /openapi.json and Swagger UI (files from flask-swagger-ui) at /docs/."""
     api = CashmanApi(app)
     api.representations = {"application/json": output_json}
     for resource, path in ROUTES:
         api.add_resource(resource, path, f"{path}/")
+    app.extensions["openapi"] = build_spec(ROUTES)
+    api.add_resource(OpenAPIDocument, "/openapi.json")
+    app.register_blueprint(
+        get_swaggerui_blueprint(
+            "/docs",
+            "/openapi.json",
+            config={"app_name": "Cashman API", "persistAuthorization": True},
+            blueprint_name="docs",
+        )
+    )

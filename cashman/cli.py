@@ -1,11 +1,12 @@
-"""Command-line tools: `flask --app wsgi demo`."""
+"""Command-line tools: `flask --app wsgi demo` and `flask --app wsgi openapi`."""
 
+import json
 import secrets
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .extensions import db
@@ -44,5 +45,13 @@ def demo_command(password: str | None) -> None:
     )
 
 
+@click.command("openapi")
+@with_appcontext
+def openapi_command() -> None:
+    """Print the OpenAPI document (make openapi writes it to docs/openapi.json)."""
+    click.echo(json.dumps(current_app.extensions["openapi"], indent=2))
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
+    app.cli.add_command(openapi_command)

@@ -13,11 +13,42 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .edge import current_request_id
 from .extensions import db, jwt
+from .i18n import _, _l
 
 PROBLEM_MIMETYPE = "application/problem+json"
-# RFC 9110 names; Python 3.11 and Werkzeug still use the older phrases for these.
-TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
+# Problem titles: RFC 9110's reason phrases (Python 3.11 still has older ones for 413 and 422).
+TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    409: _l("Conflict"),
+    412: _l("Precondition Failed"),
+    413: _l("Content Too Large"),
+    415: _l("Unsupported Media Type"),
+    422: _l("Unprocessable Content"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    503: _l("Service Unavailable"),
+}
+# Details for Werkzeug's own errors, in place of its English descriptions.
+DETAILS = {
+    400: _l("The request could not be understood."),
+    401: _l("Authentication is required."),
+    404: _l(
+        "The requested URL was not found on the server. If you entered the URL manually please "
+        "check your spelling and try again."
+    ),
+    405: _l("The method is not allowed for the requested URL."),
+    413: _l("The request body is larger than 1 MiB."),
+    415: _l("The request body must be JSON (Content-Type: application/json)."),
+    500: _l(
+        "The server encountered an internal error and was unable to complete your request. "
+        "Either the server is overloaded or there is an error in the application."
+    ),
+}
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +72,24 @@ def problem(
     """Build the problem-details response every error uses."""
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": TITLES.get(status) or HTTPStatus(status).phrase,
+        "title": str(TITLES.get(status) or HTTPStatus(status).phrase),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = _as_text(errors)
+    if request_id := current_request_id():
+        body["request_id"] = request_id
     return current_app.json.make_response(body, status, headers, PROBLEM_MIMETYPE)
+
+
+def _as_text(messages: Any) -> Any:
+    """Messages as plain strings: marshmallow keeps the lazy translations it was given."""
+    if isinstance(messages, dict):
+        return {key: _as_text(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [_as_text(message) for message in messages]
+    return str(messages)
 
 
 def token_problem(detail: str, *, token_presented: bool = True) -> Response:
@@ -58,54 +100,75 @@ def token_problem(detail: str, *, token_presented: bool = True) -> Response:
 
 def handle_http_exception(error: HTTPException) -> Response:
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    return problem(
-        error.code or 500,
-        error.description or "",
-        errors=getattr(error, "errors", None),
-        headers=headers,
-    )
+    code = error.code or 500
+    detail = error.description or ""
+    if detail == type(error).description:  # Werkzeug's own English text
+        detail = DETAILS.get(code, detail)
+    return problem(code, detail, errors=getattr(error, "errors", None), headers=headers)
 
 
 def handle_validation_error(error: ValidationError) -> Response:
     messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    return problem(422, "The request body has invalid fields.", errors=messages)
+    return problem(422, _("The request body has invalid fields."), errors=messages)
 
 
 def handle_integrity_error(error: IntegrityError) -> Response:
     db.session.rollback()
     log.warning("Integrity error: %s", error.orig)
-    return problem(409, "The request conflicts with data already stored.")
+    return problem(409, _("The request conflicts with data already stored."))
 
 
 def handle_database_unavailable(error: OperationalError) -> Response:
     db.session.rollback()
     log.error("Database unavailable: %s", error.orig)
     return problem(
-        503, "The database is unavailable; try again shortly.", headers={"Retry-After": "5"}
+        503, _("The database is unavailable; try again shortly."), headers={"Retry-After": "5"}
     )
 
 
 @jwt.unauthorized_loader
 def _missing_token(reason: str) -> Response:
     presented = request.headers.get("Authorization", "").lower().startswith("bearer")
-    return token_problem("A bearer access token is required.", token_presented=presented)
+    return token_problem(_("A bearer access token is required."), token_presented=presented)
+
+
+# The reasons PyJWT and flask-jwt-extended give for refusing a token, as clients may see them.
+TOKEN_REASONS = {
+    "Not enough segments": _l("The token is invalid: Not enough segments."),
+    "Signature verification failed": _l("The token is invalid: Signature verification failed."),
+    "The specified alg value is not allowed": _l(
+        "The token is invalid: The specified alg value is not allowed."
+    ),
+    "Only non-refresh tokens are allowed": _l(
+        "The token is invalid: Only non-refresh tokens are allowed."
+    ),
+    "Only refresh tokens are allowed": _l("The token is invalid: Only refresh tokens are allowed."),
+    "Subject must be a string": _l("The token is invalid: Subject must be a string."),
+    "Audience doesn't match": _l("The token is invalid: Audience doesn't match."),
+    "Invalid audience": _l("The token is invalid: Audience doesn't match."),
+    "Invalid issuer": _l("The token is invalid: Issuer doesn't match."),
+    "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'": _l(
+        "The token is invalid: Bad Authorization header. Expected 'Authorization: Bearer <JWT>'."
+    ),
+}
 
 
 @jwt.invalid_token_loader
 def _invalid_token(reason: str) -> Response:
-    return token_problem(f"The token is invalid: {reason.rstrip('.')}.")
+    detail = TOKEN_REASONS.get(reason.rstrip("."), _l("The token is invalid."))
+    return token_problem(detail)
 
 
 # Token problems found after decoding: each loader gets (header, payload) and answers one 401.
 TOKEN_PROBLEMS = [
-    (jwt.expired_token_loader, "The token has expired."),
-    (jwt.revoked_token_loader, "The token has been revoked."),
-    (jwt.user_lookup_error_loader, "The token's user no longer exists."),
+    (jwt.expired_token_loader, _l("The token has expired.")),
+    (jwt.revoked_token_loader, _l("The token has been revoked.")),
+    (jwt.user_lookup_error_loader, _l("The token's user no longer exists.")),
     (
         jwt.token_verification_failed_loader,
-        "The token is invalid: a required claim is missing or malformed.",
+        _l("The token is invalid: a required claim is missing or malformed."),
     ),
-    (jwt.needs_fresh_token_loader, "A fresh token is required."),
+    (jwt.needs_fresh_token_loader, _l("A fresh token is required.")),
 ]
 for register_loader, detail in TOKEN_PROBLEMS:
     register_loader(lambda header, payload, detail=detail: token_problem(detail))

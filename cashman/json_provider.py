@@ -11,6 +11,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose names repeat is ambiguous ({"amount": 1, "amount": 1000}): refuse it."""
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        raise ValueError("duplicate keys in a JSON object")
+    return body
+
+
 class ExactJSONProvider(DefaultJSONProvider):
     """Flask's JSON provider on simplejson with `use_decimal`: no amount passes through a float."""
 
@@ -32,7 +40,13 @@ class ExactJSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
-            return simplejson.loads(s, use_decimal=True, parse_constant=_reject_constant, **kwargs)
+            return simplejson.loads(
+                s,
+                use_decimal=True,
+                parse_constant=_reject_constant,
+                object_pairs_hook=_unique_keys,
+                **kwargs,
+            )
         except RecursionError:
             # Flask answers 400 for a ValueError; a deeply nested body is just malformed input.
             raise ValueError("JSON nested too deeply") from None

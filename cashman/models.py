@@ -1,6 +1,7 @@
 """Database tables: users, their logins (token sessions) and their transactions."""
 
 import enum
+import hashlib
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -14,17 +15,22 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     TypeDecorator,
     func,
     select,
+    type_coerce,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.functions import GenericFunction
 
 from .extensions import db
 from .money import from_cents, to_cents
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(Integer, "sqlite")
+MAX_ID = 2**63 - 1  # the largest id either engine stores
 
 
 def utcnow() -> datetime:
@@ -44,6 +50,31 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class unicode_lower(GenericFunction):
+    """lower() for every letter on every engine: SQLite's own lowers ASCII letters only.
+
+    On SQLite it is Python's str.lower, registered on each connection (see create_app).
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(unicode_lower, "postgresql")
+def _postgresql_lower(element: unicode_lower, compiler, **kwargs) -> str:
+    return f"lower({compiler.process(element.clauses, **kwargs)})"
+
+
+class Cents(TypeDecorator):
+    """Integer cents read as an exact Decimal amount: lets a column query give `amount`."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_result_value(self, value: int | None, dialect) -> Decimal | None:
+        return None if value is None else from_cents(value)
 
 
 class Kind(enum.Enum):
@@ -92,8 +123,18 @@ class Transaction(db.Model):
             "(type = 'INCOME' AND amount_cents > 0) OR (type = 'EXPENSE' AND amount_cents < 0)",
             name="ck_transactions_amount_sign",
         ),
-        Index("ix_transactions_user_date_id", "user_id", "date", "id"),
+        # Keyset paging walks these in (date, id) order; amount_cents at the end lets counts and
+        # sums over a date range or a category read the index alone (no table lookups).
+        Index("ix_transactions_user_date_id_cents", "user_id", "date", "id", "amount_cents"),
         Index("ix_transactions_user_type_date_id", "user_id", "type", "date", "id"),
+        Index(
+            "ix_transactions_user_category_date_id_cents",
+            "user_id",
+            "category",
+            "date",
+            "id",
+            "amount_cents",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -107,6 +148,10 @@ class Transaction(db.Model):
     date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic locking: every UPDATE and DELETE checks the version it read (see the ETag).
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
 
     @property
     def amount(self) -> Decimal:
@@ -115,3 +160,59 @@ class Transaction(db.Model):
     @amount.setter
     def amount(self, value: Decimal) -> None:
         self.amount_cents = to_cents(value)
+
+    @classmethod
+    def listed(cls) -> tuple:
+        """The columns of a row as lists show it, for reading rows without ORM objects."""
+        return (
+            cls.id,
+            cls.type,
+            cls.description,
+            type_coerce(cls.amount_cents, Cents).label("amount"),
+            cls.category,
+            cls.date,
+            cls.created_at,
+            cls.updated_at,
+        )
+
+    @property
+    def etag(self) -> str:
+        """A strong ETag (unquoted): it changes with every update; a reused id gets a new one."""
+        identity = f"{self.id}:{self.created_at.isoformat()}:{self.version}"
+        return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+class TransactionTotal(db.Model):
+    """A user's running count and sum of one kind, kept by the store with every write.
+
+    It answers the unfiltered X-Total-Count and /balance in constant time, however many rows
+    the user owns.
+    """
+
+    __tablename__ = "transaction_totals"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    type: Mapped[Kind] = mapped_column(
+        Enum(Kind, native_enum=False, length=7, create_constraint=True, name="ck_totals_type"),
+        primary_key=True,
+    )
+    count: Mapped[int] = mapped_column(BigInteger)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+
+
+class IdempotencyRecord(db.Model):
+    """The answer to a POST sent with an `Idempotency-Key`, replayed when the key comes again."""
+
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    transaction_id: Mapped[int] = mapped_column(BigInteger)
+    etag: Mapped[str] = mapped_column(String(64))
+    response: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,59 +1,158 @@
-"""Incomes and expenses: two resources per kind, plus the combined list.
+"""Incomes and expenses: two resources per kind, plus the combined list and its CSV export.
 
 Resources stay thin: validate with a schema, call the caller's store, dump with a schema.
 """
 
-from flask import Response, url_for
-from flask_jwt_extended import jwt_required
-from flask_restful import Resource
+import hashlib
+import re
+from dataclasses import replace
+from typing import Any
 
-from .models import Kind
+from flask import Response, current_app, request, url_for
+from flask_restful import Resource
+from werkzeug.exceptions import PreconditionFailed
+from werkzeug.http import quote_etag
+
+from .errors import FieldErrors
+from .export import csv_response
+from .i18n import _
+from .limits import PROTECTED
+from .models import Kind, Transaction
+from .openapi import documented
+from .paging import encode_cursor, next_page_link
 from .schemas import (
+    dump_transaction_rows,
+    kind_page_query_schema,
     load_body,
     load_query,
     new_transaction_schemas,
+    read_json,
+    transaction_export_query_schema,
+    transaction_page_query_schema,
     transaction_patch_schemas,
-    transaction_query_schema,
     transaction_schema,
     transactions_schema,
 )
-from .store import current_store
+from .store import Filters, Retry, current_store
+
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?")
+
+
+def list_page(filters: Filters, limit: int, after: tuple | None) -> tuple[Any, int, dict]:
+    """One page of rows, with `X-Total-Count` and, while more rows remain, a `Link` to them."""
+    store = current_store()
+    rows = store.page(filters, limit + 1, after)
+    headers = {"X-Total-Count": str(store.count(filters))}
+    if len(rows) > limit:
+        rows = rows[:limit]
+        headers["Link"] = next_page_link(encode_cursor(rows[-1]))
+    return dump_transaction_rows(rows), 200, headers
+
+
+def retry_of(kind: Kind, payload: Any) -> Retry | None:
+    """The request's `Idempotency-Key` with its fingerprint, or None when it has none."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise FieldErrors(
+            {"Idempotency-Key": [_("Must be 1 to 255 printable ASCII characters.")]},
+            400,
+            _("The request has an invalid header."),
+        )
+    canonical = current_app.json.dumps([kind.value, payload], sort_keys=True)
+    return Retry(key, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+def etag_header(etag: str) -> dict[str, str]:
+    return {"ETag": quote_etag(etag)}
+
+
+def check_if_match(row: Transaction) -> None:
+    """Refuse a change based on an outdated copy: `If-Match` must name the current ETag."""
+    if request.if_match and not request.if_match.contains(row.etag):
+        raise PreconditionFailed(
+            _("The transaction has changed: If-Match does not match its ETag.")
+        )
 
 
 class _KindList(Resource):
-    method_decorators = [jwt_required()]
+    method_decorators = PROTECTED
     kind: Kind
     item_endpoint: str
 
+    @documented(
+        returns=transactions_schema,
+        query=kind_page_query_schema,
+        headers=("X-Total-Count", "Link"),
+    )
     def get(self):
-        """List the caller's rows of this kind, newest first."""
-        return transactions_schema.dump(current_store().list(self.kind)), 200
+        """List a page of the caller's rows of this kind, newest first."""
+        query = load_query(kind_page_query_schema)
+        filters = replace(query["filters"], kind=self.kind)
+        return list_page(filters, query["limit"], query.get("cursor"))
 
+    @documented(
+        returns=transaction_schema,
+        status=201,
+        body=lambda resource: new_transaction_schemas[resource.kind],
+        headers=("Location", "ETag"),
+        request_headers=("Idempotency-Key",),
+    )
     def post(self):
-        """Record a new row of this kind."""
-        fields = load_body(new_transaction_schemas[self.kind])
-        row = current_store().add(self.kind, fields)
-        location = url_for(self.item_endpoint, transaction_id=row.id)
-        return transaction_schema.dump(row), 201, {"Location": location}
+        """Record a new row of this kind; an `Idempotency-Key` makes retries safe."""
+        payload = read_json()
+        schema = new_transaction_schemas[self.kind]
+        retry = retry_of(self.kind, payload)
+        store = current_store()
+        if retry is None:
+            row = store.add(self.kind, schema.load(payload))
+            return transaction_schema.dump(row), 201, self._created_headers(row.id, row.etag)
+        record = store.replay(retry) or store.add_once(
+            self.kind, schema.load(payload), retry, render=transaction_schema.dump
+        )
+        body = current_app.json.loads(record.response)
+        return body, 201, self._created_headers(record.transaction_id, record.etag)
+
+    def _created_headers(self, transaction_id: int, etag: str) -> dict[str, str]:
+        location = url_for(self.item_endpoint, transaction_id=transaction_id)
+        return {"Location": location, **etag_header(etag)}
 
 
 class _KindItem(Resource):
-    method_decorators = [jwt_required()]
+    method_decorators = PROTECTED
     kind: Kind
 
+    @documented(
+        returns=transaction_schema,
+        headers=("ETag",),
+        request_headers=("If-None-Match",),
+        also={304: "Not Modified: the row still has the ETag sent in If-None-Match."},
+    )
     def get(self, transaction_id: int):
-        """Return one of the caller's rows of this kind."""
-        return transaction_schema.dump(current_store().get(transaction_id, self.kind)), 200
+        """Return one of the caller's rows of this kind (304 if `If-None-Match` has its ETag)."""
+        row = current_store().get(transaction_id, self.kind)
+        if request.if_none_match.contains_weak(row.etag):
+            return Response(status=304, headers=etag_header(row.etag))
+        return transaction_schema.dump(row), 200, etag_header(row.etag)
 
+    @documented(
+        returns=transaction_schema,
+        body=lambda resource: transaction_patch_schemas[resource.kind],
+        headers=("ETag",),
+        request_headers=("If-Match",),
+        errors=(409, 412),
+    )
     def patch(self, transaction_id: int):
-        """Change some fields of one of the caller's rows."""
+        """Change some fields of one of the caller's rows (412 if `If-Match` is outdated)."""
         fields = load_body(transaction_patch_schemas[self.kind])
-        row = current_store().update(transaction_id, self.kind, fields)
-        return transaction_schema.dump(row), 200
+        row = current_store().update(transaction_id, self.kind, fields, check_if_match)
+        return transaction_schema.dump(row), 200, etag_header(row.etag)
 
+    @documented(status=204, request_headers=("If-Match",), errors=(409, 412))
     def delete(self, transaction_id: int):
-        """Delete one of the caller's rows."""
-        current_store().delete(transaction_id, self.kind)
+        """Delete one of the caller's rows (412 if `If-Match` is outdated)."""
+        current_store().delete(transaction_id, self.kind, check_if_match)
         return Response(status=204)
 
 
@@ -86,10 +185,36 @@ class Expense(_KindItem):
 class TransactionList(Resource):
     """The caller's incomes and expenses together."""
 
-    method_decorators = [jwt_required()]
+    method_decorators = PROTECTED
 
+    @documented(
+        returns=transactions_schema,
+        query=transaction_page_query_schema,
+        headers=("X-Total-Count", "Link", "Vary"),
+        csv=True,
+    )
     def get(self):
-        """List the caller's rows of both kinds, newest first; `type` narrows to one kind."""
-        kind_name = load_query(transaction_query_schema).get("type")
-        kind = Kind[kind_name.upper()] if kind_name else None
-        return transactions_schema.dump(current_store().list(kind)), 200
+        """List a page of the caller's rows of both kinds, newest first (CSV on request)."""
+        if request.accept_mimetypes.best_match(["application/json", "text/csv"]) == "text/csv":
+            response = export_csv()
+            response.vary.add("Accept")
+            return response
+        query = load_query(transaction_page_query_schema)
+        body, status, headers = list_page(query["filters"], query["limit"], query.get("cursor"))
+        return body, status, {**headers, "Vary": "Accept"}
+
+
+class TransactionExport(Resource):
+    """Every matching row of the caller's, as a CSV file."""
+
+    method_decorators = PROTECTED
+
+    @documented(query=transaction_export_query_schema, headers=("Content-Disposition",), csv=True)
+    def get(self):
+        """Stream the caller's rows as CSV, newest first, with the list's filters and no limit."""
+        return export_csv()
+
+
+def export_csv() -> Response:
+    filters = load_query(transaction_export_query_schema)["filters"]
+    return csv_response(current_store().each(filters))

@@ -10,7 +10,16 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
+from limits import parse_many
+
 MIN_SECRET_BYTES = 32
+ALGORITHMS = ("HS256", "RS256", "ES256")
+RATE_LIMITS = {
+    "RATE_LIMIT_LOGIN_USERNAME": "5 per minute",
+    "RATE_LIMIT_LOGIN_ADDRESS": "30 per minute",
+    "RATE_LIMIT_REGISTER_ADDRESS": "10 per hour",
+    "RATE_LIMIT_API_USER": "1200 per minute",
+}
 
 
 class ConfigError(SystemExit):
@@ -32,6 +41,14 @@ class Config:
     MAX_CONTENT_LENGTH = 1024 * 1024
     JWT_TOKEN_LOCATION = ["headers"]
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Flask-Limiter: RateLimit-* and Retry-After headers; if Redis fails, limit in memory.
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_HEADER_LIMIT = "RateLimit-Limit"
+    RATELIMIT_HEADER_REMAINING = "RateLimit-Remaining"
+    RATELIMIT_HEADER_RESET = "RateLimit-Reset"
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "cashman"
     SQLITE_BUSY_TIMEOUT_MS = 5000
     # argon2id cost: RFC 9106's second recommended option (t=3, 64 MiB, 4 lanes).
     ARGON2_TIME_COST = 3
@@ -40,11 +57,40 @@ class Config:
 
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url(environ.get("DATABASE_URL"))
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # A database that does not answer fails the request (503) instead of hanging it.
+            timeout = _count(environ, "DATABASE_CONNECT_TIMEOUT", default=5) or 5
+            self.SQLALCHEMY_ENGINE_OPTIONS = {
+                **self.SQLALCHEMY_ENGINE_OPTIONS,
+                "connect_args": {"connect_timeout": timeout},
+            }
         self.JWT_SECRET_KEY = environ.get("JWT_SECRET_KEY") or None
         self.JWT_ACCESS_TOKEN_EXPIRES = _seconds(environ, "JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
         self.JWT_REFRESH_TOKEN_EXPIRES = _seconds(
             environ, "JWT_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600
         )
+        self.IDEMPOTENCY_KEY_TTL = _seconds(environ, "IDEMPOTENCY_KEY_TTL", 24 * 3600)
+        self._read_signing_keys(environ)
+        for name, default in RATE_LIMITS.items():
+            setattr(self, name, _rate_limit(environ, name, default))
+        self.RATELIMIT_STORAGE_URI = environ.get("REDIS_URL") or "memory://"
+        self.TRUSTED_PROXY_COUNT = _count(environ, "TRUSTED_PROXY_COUNT")
+        origins = environ.get("CORS_ORIGINS", "")
+        self.CORS_ORIGINS = [origin.strip() for origin in origins.split(",") if origin.strip()]
+
+    def _read_signing_keys(self, environ: Mapping[str, str]) -> None:
+        """HS256 with JWT_SECRET_KEY, or RS256/ES256 with PEM key files (and an old public key)."""
+        self.JWT_ALGORITHM = environ.get("JWT_ALGORITHM", "HS256")
+        if self.JWT_ALGORITHM not in ALGORITHMS:
+            raise ConfigError(f"JWT_ALGORITHM must be one of {', '.join(ALGORITHMS)}")
+        self.JWT_DECODE_ALGORITHMS = [self.JWT_ALGORITHM]  # never any other (no confusion)
+        self.JWT_PRIVATE_KEY = self.JWT_PUBLIC_KEY = self.JWT_PREVIOUS_PUBLIC_KEY = None
+        if self.JWT_ALGORITHM != "HS256":
+            self.JWT_PRIVATE_KEY = _read_key(environ, "JWT_PRIVATE_KEY_FILE", required=True)
+            self.JWT_PUBLIC_KEY = _read_key(environ, "JWT_PUBLIC_KEY_FILE", required=True)
+            self.JWT_PREVIOUS_PUBLIC_KEY = _read_key(environ, "JWT_PREVIOUS_PUBLIC_KEY_FILE")
+        self.JWT_ENCODE_ISSUER = self.JWT_DECODE_ISSUER = environ.get("JWT_ISSUER") or None
+        self.JWT_ENCODE_AUDIENCE = self.JWT_DECODE_AUDIENCE = environ.get("JWT_AUDIENCE") or None
 
 
 class DevelopmentConfig(Config):
@@ -54,7 +100,7 @@ class DevelopmentConfig(Config):
 
 
 class TestingConfig(Config):
-    """Fast password hashing and a throwaway secret unless one is given."""
+    """Fast password hashing, no rate limits and a throwaway secret, unless given."""
 
     ENV_NAME = "testing"
     TESTING = True
@@ -63,7 +109,8 @@ class TestingConfig(Config):
     ARGON2_PARALLELISM = 1
 
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
-        super().__init__(environ)
+        # Rate limits are off unless a test turns one on: suites register many users.
+        super().__init__({**{name: "off" for name in RATE_LIMITS}, **environ})
         self.JWT_SECRET_KEY = self.JWT_SECRET_KEY or secrets.token_urlsafe(32)
 
 
@@ -75,7 +122,7 @@ class ProductionConfig(Config):
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
         super().__init__(environ)
         secret = self.JWT_SECRET_KEY or ""
-        if len(secret.encode()) < MIN_SECRET_BYTES:
+        if self.JWT_ALGORITHM == "HS256" and len(secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(
                 f"set JWT_SECRET_KEY to a random value of at least {MIN_SECRET_BYTES} bytes, e.g. "
                 "the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
@@ -120,6 +167,38 @@ def _database_url(raw: str | None) -> str:
         if raw.startswith(scheme):
             return "postgresql+psycopg://" + raw.removeprefix(scheme)
     return raw
+
+
+def _read_key(environ: Mapping[str, str], name: str, required: bool = False) -> str | None:
+    path = environ.get(name)
+    if not path:
+        if required:
+            raise ConfigError(f"{name} must name a PEM file when JWT_ALGORITHM is not HS256")
+        return None
+    try:
+        return Path(path).read_text()
+    except OSError as error:
+        raise ConfigError(f"{name}: cannot read {path!r}: {error.strerror}") from None
+
+
+def _rate_limit(environ: Mapping[str, str], name: str, default: str) -> str:
+    """A limit in Flask-Limiter's notation ("5 per minute", "100/hour"), or "off"."""
+    value = environ.get(name, default).strip()
+    if value != "off":
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(
+                f"{name} must be like '5 per minute' or 'off', not {value!r}"
+            ) from None
+    return value
+
+
+def _count(environ: Mapping[str, str], name: str, default: int = 0) -> int:
+    raw = environ.get(name, str(default))
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}")
+    return int(raw)
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: int) -> timedelta:

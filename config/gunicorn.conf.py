@@ -14,7 +14,8 @@ preload_app = True
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-accesslog = "-"
+# No access log: the app writes one JSON line per request (cashman/edge.py) to stderr.
+accesslog = None
 errorlog = "-"
 # gunicorn's control socket sits at one path per user: instances on one host would fight over it.
 control_socket_disable = True

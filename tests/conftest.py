@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from cashman import create_app
 from cashman.extensions import db
+from cashman.limits import limiter
 from config import TestingConfig
 
 PASSWORD = "correct horse battery"
@@ -46,12 +47,17 @@ def migrated_url(database_url, secret) -> str:
     return database_url
 
 
-def make_app(url: str, secret: str, testing: bool = True, **settings):
-    config = TestingConfig({"DATABASE_URL": url, "JWT_SECRET_KEY": secret})
+def make_app(url: str, secret: str, testing: bool = True, environ: dict | None = None, **settings):
+    """An app on `url`; `environ` as if set in the environment, `settings` set on the config."""
+    config = TestingConfig({"DATABASE_URL": url, "JWT_SECRET_KEY": secret, **(environ or {})})
     config.TESTING = testing
     for name, value in settings.items():
         setattr(config, name, value)
-    return create_app(config)
+    app = create_app(config)
+    # One Limiter serves every app of the process (in production there is one app per process):
+    # start each test app with no counts left over from another.
+    limiter.reset()
+    return app
 
 
 def empty_tables(app) -> None:

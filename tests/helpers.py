@@ -11,6 +11,7 @@ def assert_problem(response, status: int, title: str, detail: str, errors=None) 
     expected = {"type": "about:blank", "title": title, "status": status, "detail": detail}
     if errors is not None:
         expected["errors"] = errors
+    expected["request_id"] = response.headers["X-Request-ID"]
     assert response.get_json() == expected
 
 

@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +23,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def boot_env(database_url: str, port: int, secret: str) -> dict[str, str]:
+def boot_env(database_url: str, port: int, secret: str, **settings: str) -> dict[str, str]:
     venv_bin = str(Path(sys.executable).parent)
     return {
         "PATH": f"{venv_bin}:/usr/bin:/bin",
@@ -30,6 +31,7 @@ def boot_env(database_url: str, port: int, secret: str) -> dict[str, str]:
         "JWT_SECRET_KEY": secret,
         "DATABASE_URL": database_url,
         "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port} --workers 2",
+        **settings,
     }
 
 
@@ -50,10 +52,18 @@ def request(base: str, method: str, path: str, body=None, token=None, raw=None, 
     return status, response_headers, json.loads(payload) if payload else None
 
 
-@contextmanager
-def running_server(database_url: str) -> Iterator[str]:
-    """Start ./boot.sh in production mode; yield its base URL; stop it and check its log.
+@dataclass
+class Server:
+    base: str
+    process: subprocess.Popen  # gunicorn's master (boot.sh execs it), leading its own session
 
+
+@contextmanager
+def started_server(database_url: str, **settings: str) -> Iterator[Server]:
+    """Start ./boot.sh in production mode; yield it; stop it (if still up) and check its log.
+
+    `settings` are more environment variables for the server, e.g. JWT_ACCESS_TOKEN_EXPIRES.
+    The server leads its own process group, so a test can kill -9 all of it at once.
     The log goes to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
     """
     port = free_port()
@@ -61,9 +71,10 @@ def running_server(database_url: str) -> Iterator[str]:
         process = subprocess.Popen(
             ["./boot.sh"],
             cwd=ROOT,
-            env=boot_env(database_url, port, STRONG_SECRET),
+            env=boot_env(database_url, port, STRONG_SECRET, **settings),
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -73,13 +84,24 @@ def running_server(database_url: str) -> Iterator[str]:
                     log.seek(0)
                     raise RuntimeError(f"the server did not start:\n{log.read()}")
                 time.sleep(0.2)
-            yield base
+            yield Server(base, process)
         finally:
-            process.terminate()
+            if process.poll() is None:
+                process.terminate()
             process.wait(timeout=30)
             log.seek(0)
             output = log.read()
         assert "Traceback" not in output, output
+        # No credential ever reaches the server's log (tokens are JWTs: they start with "eyJ").
+        for leak in ("eyJ", "Bearer", "password"):
+            assert leak not in output, output
+
+
+@contextmanager
+def running_server(database_url: str, **settings: str) -> Iterator[str]:
+    """`started_server`, yielding only its base URL."""
+    with started_server(database_url, **settings) as server:
+        yield server.base
 
 
 def _is_up(base: str) -> bool:

@@ -1,5 +1,6 @@
 """Settings: production refuses weak secrets; development needs no setup."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,14 @@ import pytest
 
 import config as settings
 from cashman import create_app
-from config import ConfigError, DevelopmentConfig, ProductionConfig, development_secret, load_config
+from config import (
+    RATE_LIMITS,
+    ConfigError,
+    DevelopmentConfig,
+    ProductionConfig,
+    development_secret,
+    load_config,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 STRONG = "s" * 32
@@ -124,3 +132,37 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         db.session.close()
         db.engine.dispose()
+
+
+def test_every_environment_variable_is_documented():
+    """docs/configuration.md lists every variable config/ and gunicorn read."""
+    sources = [ROOT / "config" / "__init__.py", ROOT / "config" / "gunicorn.conf.py"]
+    read = set()
+    for source in sources:
+        read |= set(re.findall(r"environ(?:\.get)?[(\[]\s*[\"']([A-Z_]+)[\"']", source.read_text()))
+        read |= set(re.findall(r"_\w+\(environ, \"([A-Z_]+)\"", source.read_text()))
+    read |= set(RATE_LIMITS)
+    documented = set(
+        re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "docs" / "configuration.md").read_text(), re.M)
+    )
+    assert read - documented == set()
+    assert {"DATABASE_URL", "JWT_ALGORITHM", "REDIS_URL", "CORS_ORIGINS", "PORT"} <= read
+
+
+def test_postgresql_connections_give_up_after_the_connect_timeout():
+    config = ProductionConfig(
+        {
+            "JWT_SECRET_KEY": STRONG,
+            "DATABASE_URL": "postgres://u@db/x",
+            "DATABASE_CONNECT_TIMEOUT": "3",
+        }
+    )
+    assert config.SQLALCHEMY_ENGINE_OPTIONS == {
+        "pool_pre_ping": True,
+        "connect_args": {"connect_timeout": 3},
+    }
+    default = ProductionConfig({"JWT_SECRET_KEY": STRONG, "DATABASE_URL": "postgres://u@db/x"})
+    assert default.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] == {"connect_timeout": 5}
+    assert (
+        "connect_args" not in ProductionConfig({"JWT_SECRET_KEY": STRONG}).SQLALCHEMY_ENGINE_OPTIONS
+    )

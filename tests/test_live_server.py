@@ -4,6 +4,7 @@ flask-restful's 500s only show when exceptions are not propagated, so this runs 
 production stack (CASHMAN_ENV=production, gunicorn workers) on 127.0.0.1.
 """
 
+import json
 import subprocess
 
 import pytest
@@ -82,3 +83,9 @@ def test_a_weak_secret_stops_the_server_with_one_line(migrated_url, command):
     assert result.returncode == 1
     assert result.stderr.startswith("cashman: configuration error: set JWT_SECRET_KEY")
     assert result.stderr.count("\n") == 1
+
+
+def test_the_live_server_serves_the_committed_openapi_document(live_server):
+    status, headers, document = request(live_server, "GET", "/openapi.json")
+    assert (status, headers["Content-Type"]) == (200, "application/json")
+    assert document == json.loads((ROOT / "docs" / "openapi.json").read_text())

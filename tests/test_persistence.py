@@ -1,8 +1,10 @@
 """Data lives in the database: it survives a restart, and the schema comes from migrations."""
 
+import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import login
+from conftest import login, make_app
+from sqlalchemy import text
 
 from cashman.extensions import db
 
@@ -41,3 +43,34 @@ def test_usernames_are_unique_whatever_their_case_in_the_database(app):
             db.session.rollback()
         else:
             raise AssertionError("the lower(username) unique index is missing")
+
+
+def test_migration_0002_computes_the_totals_of_existing_rows(tmp_path, secret):
+    """Upgrading a database that already holds transactions fills the running totals."""
+    app = make_app(f"sqlite:///{tmp_path / 'old.db'}", secret)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0001")
+        db.session.execute(
+            text(
+                "INSERT INTO users (id, username, password_hash, created_at) "
+                "VALUES (1, 'ann', 'x', '2026-01-01'), (2, 'ben', 'x', '2026-01-01')"
+            )
+        )
+        for user_id, kind, cents in [(1, "INCOME", 10), (1, "INCOME", 20), (1, "EXPENSE", -5)]:
+            db.session.execute(
+                text(
+                    "INSERT INTO transactions (user_id, type, description, amount_cents, date, "
+                    "created_at, updated_at) VALUES (:u, :k, 'x', :c, '2026-01-01', "
+                    "'2026-01-01', '2026-01-01')"
+                ),
+                {"u": user_id, "k": kind, "c": cents},
+            )
+        db.session.commit()
+        flask_migrate.upgrade()
+        totals = db.session.execute(
+            text("SELECT user_id, type, count, amount_cents FROM transaction_totals ORDER BY 2")
+        ).all()
+        versions = db.session.execute(text("SELECT DISTINCT version FROM transactions")).all()
+        db.engine.dispose()
+    assert totals == [(1, "EXPENSE", 1, -5), (1, "INCOME", 2, 30)]
+    assert versions == [(1,)]

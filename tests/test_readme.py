@@ -36,7 +36,10 @@ def test_readme_walkthrough_runs_as_written(live_server):
             position += 1
     assert text[position:] == "204\n"
 
-    registered, income, expense, incomes, expenses, only_expenses, no_token, bad_amount = outputs
+    registered, income, expense, incomes, expenses, only_expenses, balance, months, *errors = (
+        outputs
+    )
+    no_token, bad_amount = errors
     assert registered["username"] == "bruno"
     assert (income["type"], income["description"], income["amount"]) == (
         "INCOME",
@@ -46,5 +49,13 @@ def test_readme_walkthrough_runs_as_written(live_server):
     assert (expense["type"], expense["amount"]) == ("EXPENSE", Decimal("-20.00"))
     assert incomes == [income]
     assert expenses == only_expenses == [expense]
+    assert balance == {
+        "income": Decimal("1000.00"),
+        "expenses": Decimal("-20.00"),
+        "balance": Decimal("980.00"),
+        "count": 2,
+    }
+    month = income["date"][:7]
+    assert months == [{"key": month, **balance}]
     assert no_token["status"] == 401
     assert bad_amount["errors"] == {"amount": ["An amount has at most 2 decimal places."]}
