@@ -9,10 +9,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Row, Select, case, delete, extract, func, select, tuple_
+from sqlalchemy import Result, Row, Select, bindparam, case, delete, extract, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -44,10 +45,58 @@ def _split_sum(cents: Any) -> tuple[Any, Any]:
     return _sum(case((cents > 0, cents), else_=0)), _sum(case((cents < 0, cents), else_=0))
 
 
-# Built once: constructing SQL expressions costs more per request than running the query.
 ROW_SUMS = (*_split_sum(Transaction.amount_cents), func.count())
-TOTAL_SUMS = (*_split_sum(TransactionTotal.amount_cents), _sum(TransactionTotal.count))
-LISTED = Transaction.listed()
+LIKE_ESCAPE = "/"
+MONTH = (extract("year", Transaction.date), extract("month", Transaction.date))
+# The reads, by name. Each is narrowed to one user and completed with the filters a request uses.
+READS: dict[str, Callable[[], Select]] = {
+    "page": lambda: select(*Transaction.listed()).order_by(*NEWEST_FIRST).limit(bindparam("limit")),
+    "count": lambda: select(func.count()).select_from(Transaction),
+    "sums": lambda: select(*ROW_SUMS),
+    "month": lambda: select(*MONTH, *ROW_SUMS).group_by(*MONTH),
+    "category": lambda: select(Transaction.category, *ROW_SUMS).group_by(Transaction.category),
+    "running": lambda: select(
+        *_split_sum(TransactionTotal.amount_cents), _sum(TransactionTotal.count)
+    ).where(TransactionTotal.user_id == bindparam("user_id")),
+}
+# What each filter adds to the WHERE clause; its value is bound under the same name.
+NARROWING = {
+    "kind": lambda: Transaction.type == bindparam("kind"),
+    "date_from": lambda: Transaction.date >= bindparam("date_from"),
+    "date_to": lambda: Transaction.date <= bindparam("date_to"),
+    "category": lambda: Transaction.category == bindparam("category"),
+    "text": lambda: unicode_lower(Transaction.description).contains(
+        bindparam("text"), escape=LIKE_ESCAPE
+    ),
+    "after": lambda: (
+        tuple_(Transaction.date, Transaction.id)
+        < tuple_(
+            bindparam("after_date", type_=Transaction.date.type),
+            bindparam("after_id", type_=Transaction.id.type),
+        )
+    ),
+}
+
+
+@cache
+def _statement(read: str, narrowed_by: tuple[str, ...]) -> Select:
+    """The statement of a read with these filters, built once per process.
+
+    Values are bound at execution, so a request pays neither for building SQL expressions nor
+    for SQLAlchemy's cache key of a new statement (both cost more than running the query).
+    """
+    query = READS[read]()
+    if read == "running":  # a user's running totals, of one kind or of both
+        return query.where(TransactionTotal.type == bindparam("kind")) if narrowed_by else query
+    query = query.where(Transaction.user_id == bindparam("user_id"))
+    return query.where(*(NARROWING[name]() for name in narrowed_by))
+
+
+def _literal_like(text: str) -> str:
+    """`text` for a LIKE pattern in which `%` and `_` match themselves."""
+    for special in (LIKE_ESCAPE, "%", "_"):
+        text = text.replace(special, LIKE_ESCAPE + special)
+    return text
 
 
 @dataclass(frozen=True)
@@ -111,10 +160,7 @@ class TransactionStore:
 
         Plain rows of the listed columns, not ORM objects: nothing is tracked or hydrated.
         """
-        query = self._matching(select(*LISTED), filters)
-        if after is not None:
-            query = query.where(tuple_(Transaction.date, Transaction.id) < tuple_(*after))
-        return list(db.session.execute(query.order_by(*NEWEST_FIRST).limit(limit)))
+        return self._read("page", filters, after, limit=limit).all()
 
     def each(self, filters: Filters) -> Iterator[Row]:
         """Yield every matching row newest first, a batch at a time (memory stays flat)."""
@@ -127,29 +173,20 @@ class TransactionStore:
         """How many rows match; constant time when only the kind narrows them."""
         if filters.only_kind:
             return self.totals(filters).count
-        return db.session.scalar(self._matching(select(func.count()), filters))
+        return self._read("count", filters).scalar_one()
 
     def totals(self, filters: Filters) -> Totals:
         """Income, expenses and count of the matching rows, summed by the database in cents."""
-        if filters.only_kind:
-            query = select(*TOTAL_SUMS).where(TransactionTotal.user_id == self.user_id)
-            if filters.kind is not None:
-                query = query.where(TransactionTotal.type == filters.kind)
-        else:
-            query = self._matching(select(*ROW_SUMS), filters)
-        return Totals(*(int(value) for value in db.session.execute(query).one()))
+        read = "running" if filters.only_kind else "sums"
+        return Totals(*(int(value) for value in self._read(read, filters).one()))
 
     def summary(self, group: str, filters: Filters) -> list[Totals]:
         """Totals per month ("2026-11") or per category (None: uncategorised), ordered by key."""
-        if group == "month":
-            keys = (extract("year", Transaction.date), extract("month", Transaction.date))
-        else:
-            keys = (Transaction.category,)
-        query = self._matching(select(*keys, *ROW_SUMS), filters).group_by(*keys)
+        keys = len(MONTH) if group == "month" else 1
         groups = []
-        for row in db.session.execute(query):
+        for row in self._read(group, filters):
             key = f"{int(row[0]):04d}-{int(row[1]):02d}" if group == "month" else row[0]
-            groups.append(Totals(*(int(value) for value in row[len(keys) :]), key=key))
+            groups.append(Totals(*(int(value) for value in row[keys:]), key=key))
         # Sorted here, not by the database, so that every engine's collation gives one order.
         return sorted(groups, key=lambda group: (group.key is None, group.key or ""))
 
@@ -274,21 +311,25 @@ class TransactionStore:
                 db.session.rollback()
         raise Conflict(_("The transaction is being changed by other requests; try again."))
 
-    def _matching(self, query: Select, filters: Filters) -> Select:
-        """Narrow a query to this user's rows that pass the filters."""
-        query = query.where(Transaction.user_id == self.user_id)
-        if filters.kind is not None:
-            query = query.where(Transaction.type == filters.kind)
-        if filters.date_from is not None:
-            query = query.where(Transaction.date >= filters.date_from)
-        if filters.date_to is not None:
-            query = query.where(Transaction.date <= filters.date_to)
-        if filters.category is not None:
-            query = query.where(Transaction.category == filters.category)
-        if filters.text is not None:
-            described = unicode_lower(Transaction.description)
-            query = query.where(described.contains(filters.text.lower(), autoescape=True))
-        return query
+    def _read(
+        self, read: str, filters: Filters, after: tuple[date, int] | None = None, **values: Any
+    ) -> Result:
+        """Run a prebuilt read for this user with the filters' values bound.
+
+        On the session's connection (the one the token check used), without the ORM's
+        per-statement work: reads return plain rows.
+        """
+        bound = {name: value for name, value in vars(filters).items() if value is not None}
+        if "text" in bound:
+            bound["text"] = _literal_like(bound["text"].lower())
+        narrowed_by = tuple(bound)
+        if after is not None:
+            narrowed_by += ("after",)
+            bound |= {"after_date": after[0], "after_id": after[1]}
+        statement = _statement(read, narrowed_by)
+        return db.session.connection().execute(
+            statement, {"user_id": self.user_id, **bound, **values}
+        )
 
     def _new_row(self, kind: Kind, fields: dict[str, Any]) -> Transaction:
         now = datetime.now(UTC)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, get_jwt_identity
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from .extensions import db, jwt
 from .models import LoginSession, User
@@ -67,7 +67,10 @@ def _has_required_claims(header: dict, payload: dict) -> bool:
     )
 
 
-LOGIN_STATE = select(LoginSession.user_id, LoginSession.revoked_at)
+# Built once (see cashman.store): the owner and revocation time of a login.
+LOGIN_STATE = select(LoginSession.user_id, LoginSession.revoked_at).where(
+    LoginSession.id == bindparam("session_id")
+)
 
 
 @jwt.token_in_blocklist_loader
@@ -78,8 +81,8 @@ def _is_revoked(header: dict, payload: dict) -> bool:
         return True
     if not isinstance(session_id, str):
         return True
-    # One indexed read of two columns, without loading an ORM object.
-    login = db.session.execute(LOGIN_STATE.where(LoginSession.id == session_id)).first()
+    # One indexed read of two columns on the connection the request's queries then use.
+    login = db.session.connection().execute(LOGIN_STATE, {"session_id": session_id}).first()
     return login is None or login.revoked_at is not None or login.user_id != int(subject)
 
 
