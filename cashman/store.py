@@ -13,7 +13,19 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Result, Row, Select, bindparam, case, delete, extract, func, select, tuple_
+from sqlalchemy import (
+    Insert,
+    Result,
+    Row,
+    Select,
+    bindparam,
+    case,
+    delete,
+    extract,
+    func,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -340,19 +352,24 @@ class TransactionStore:
 
     def _add_to_totals(self, kind: Kind, count: int, cents: int) -> None:
         """Add to the user's running totals of one kind, creating them on first use."""
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(TransactionTotal).values(
-            user_id=self.user_id, type=kind, count=count, amount_cents=cents
+        connection = db.session.connection()
+        connection.execute(
+            _totals_upsert(connection.dialect.name),
+            {"user_id": self.user_id, "type": kind, "count": count, "amount_cents": cents},
         )
-        db.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["user_id", "type"],
-                set_={
-                    "count": TransactionTotal.count + insert.excluded.count,
-                    "amount_cents": TransactionTotal.amount_cents + insert.excluded.amount_cents,
-                },
-            )
-        )
+
+
+@cache
+def _totals_upsert(dialect_name: str) -> Insert:
+    """INSERT ... ON CONFLICT DO UPDATE that adds to a running total, built once per engine."""
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(TransactionTotal)
+    return insert.on_conflict_do_update(
+        index_elements=["user_id", "type"],
+        set_={
+            "count": TransactionTotal.count + insert.excluded.count,
+            "amount_cents": TransactionTotal.amount_cents + insert.excluded.amount_cents,
+        },
+    )
 
 
 def current_store() -> TransactionStore:
