@@ -6,8 +6,8 @@ from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 
 from flask import Response, stream_with_context
+from sqlalchemy import Row
 
-from .models import Transaction
 from .schemas import dump_transaction_rows
 
 COLUMNS = ("id", "type", "date", "description", "amount", "category", "created_at")
@@ -23,7 +23,7 @@ def defuse(text: str | None) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def cells(row: Transaction) -> list:
+def cells(row: Row) -> list:
     """One CSV record, in the formats of the JSON list (the same plan compiled from the schema)."""
     (fields,) = dump_transaction_rows([row])
     fields["description"] = defuse(fields["description"])
@@ -31,7 +31,7 @@ def cells(row: Transaction) -> list:
     return [fields[column] for column in COLUMNS]
 
 
-def csv_response(rows: Iterable[Transaction]) -> Response:
+def csv_response(rows: Iterable[Row]) -> Response:
     """A streamed `text/csv` attachment; the first rows are read before the status is sent.
 
     Reading first means a database error still becomes a problem response, not a cut file.

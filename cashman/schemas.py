@@ -1,7 +1,7 @@
 """Marshmallow schemas: the one definition of every request and response body."""
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 from marshmallow.validate import Length, OneOf, Range, Regexp
+from sqlalchemy import Row
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from .errors import FieldErrors
@@ -322,22 +323,28 @@ FAST_FORMATS: dict[type, Callable[[Any], Any]] = {
 }
 
 
-def fast_dumper(schema: Schema) -> Callable[[Iterable[Any]], list[dict[str, Any]]]:
-    """`schema.dump(rows, many=True)` without marshmallow's per-field, per-row dispatch.
+def fast_dumper(schema: Schema) -> Callable[[Sequence[Row]], list[dict[str, Any]]]:
+    """`schema.dump(rows, many=True)` for database rows, without marshmallow's per-field,
+    per-row dispatch.
 
     The names, their order and each value's format come from the schema's fields (looked up once),
     so the schema stays the one definition; a test checks the output is byte-for-byte the same.
+    Values are read by position: the rows of one query share their columns.
     """
     plan = []
     for name, field in schema.dump_fields.items():
         kind = next(cls for cls in type(field).__mro__ if cls in FAST_FORMATS)
         plan.append((field.data_key or name, field.attribute or name, FAST_FORMATS[kind]))
 
-    def dump(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    def dump(rows: Sequence[Row]) -> list[dict[str, Any]]:
+        if not rows:
+            return []
+        columns = rows[0]._fields
+        steps = [(key, columns.index(attribute), write) for key, attribute, write in plan]
         return [
             {
-                key: None if (value := getattr(row, attribute)) is None else write(value)
-                for key, attribute, write in plan
+                key: None if (value := row[index]) is None else write(value)
+                for key, index, write in steps
             }
             for row in rows
         ]
