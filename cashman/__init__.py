@@ -17,7 +17,7 @@ from .extensions import db, jwt, migrate
 from .i18n import register_i18n
 from .json_provider import ExactJSONProvider
 from .keys import init_signing_keys
-from .limits import limiter
+from .limits import init_limits
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -52,7 +52,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db)
     jwt.init_app(app)
     init_signing_keys(app)
-    limiter.init_app(app)
+    init_limits(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             busy_timeout = app.config["SQLITE_BUSY_TIMEOUT_MS"]

@@ -9,6 +9,7 @@ JSON keys) never change with the language. Catalogs: cashman/translations/<local
 
 from typing import Any
 
+from babel import Locale
 from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
@@ -22,8 +23,13 @@ babel = Babel()
 __all__ = ["LANGUAGES", "_", "_l", "babel", "register_i18n"]
 
 
-def select_locale() -> str:
-    return request.accept_languages.best_match(LANGUAGES, default="en")
+# Parsed once: Babel would parse (and look up on disk) the chosen locale on every request.
+LOCALES = {tag: Locale.parse(tag) for tag in LANGUAGES}
+CONTENT_LANGUAGE = {locale: tag.replace("_", "-") for tag, locale in LOCALES.items()}
+
+
+def select_locale() -> Locale:
+    return LOCALES[request.accept_languages.best_match(LANGUAGES, default="en")]
 
 
 def register_i18n(app: Flask) -> None:
@@ -32,7 +38,7 @@ def register_i18n(app: Flask) -> None:
 
 
 def _say_the_language(response: Response) -> Response:
-    response.headers["Content-Language"] = str(get_locale()).replace("_", "-")
+    response.headers["Content-Language"] = CONTENT_LANGUAGE[get_locale()]
     response.vary.add("Accept-Language")
     return response
 

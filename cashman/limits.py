@@ -6,7 +6,7 @@ instance shares. A limit hit is a 429 problem with Retry-After and RateLimit-* h
 
 from collections.abc import Callable
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_jwt_extended import jwt_required
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -16,6 +16,17 @@ from .tokens import current_user_id
 
 # The client address is the socket peer, or what TRUSTED_PROXY_COUNT proxies said (ProxyFix).
 limiter = Limiter(key_func=get_remote_address)
+
+
+def init_limits(app: Flask) -> None:
+    """Attach the limiter to the app.
+
+    Every Cashman limit decorates a resource method and is checked by its wrapper. Flask-Limiter's
+    before-request hook serves default and application-wide limits, of which Cashman has none: it
+    would only cost every request its time, so it is taken out.
+    """
+    limiter.init_app(app)
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 # Flask-Limiter parses a limit even when `exempt_when` skips it: "off" stands in as this.
