@@ -3,11 +3,14 @@
 Command-line flags and GUNICORN_CMD_ARGS override these; docs/deployment.md explains each.
 """
 
-import multiprocessing
 import os
 
 bind = [f"0.0.0.0:{os.environ.get('PORT', '5000')}"]
-workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+# One sync worker per usable core: requests are CPU-bound. On the 2-core benchmark machine
+# (docs/performance.md) 2 workers served about 1.4x the requests of gunicorn's usual 2 x cores + 1
+# on SQLite and on a local PostgreSQL, in well under half the memory. With a database across a
+# network, where workers wait on it, raise WEB_CONCURRENCY.
+workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
 # Load the app once in the master: a configuration error stops the server with one line,
 # instead of every worker failing in turn.
 preload_app = True
