@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run serve test fuzz bench i18n-extract lint format demo openapi screenshot bench-listing clean
+.PHONY: run serve test fuzz bench i18n-extract lint format demo openapi screenshot bench-listing bench-breakdown clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -65,6 +65,10 @@ bench: $(VENV)/.dev-installed $(CATALOGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		$(BIN)/python tests/perf/bench.py --database-url "$$TEST_DATABASE_URL"; \
 	fi
+
+# Where the microseconds of one list and one create request go (in-process, no HTTP).
+bench-breakdown: $(VENV)/.dev-installed $(CATALOGS)
+	PYTHONPATH=. $(BIN)/python tests/perf/breakdown.py $(if $(DATABASE_URL),--database-url "$(DATABASE_URL)")
 
 # Prints first-page, deep-page and /balance latency for 100 vs 100,000 rows. It empties the
 # database it is given: the default is a temporary SQLite file; e.g. DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test

@@ -1,6 +1,5 @@
 """Cashman: record incomes and expenses and see where the money goes."""
 
-import hashlib
 import os
 import sqlite3
 
@@ -18,6 +17,7 @@ from .i18n import register_i18n
 from .json_provider import ExactJSONProvider
 from .keys import init_signing_keys
 from .limits import init_limits
+from .paging import init_cursors
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -28,7 +28,7 @@ def create_app(config: Config | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["JWT_SECRET_KEY"]:
         app.config["JWT_SECRET_KEY"] = development_secret(app.instance_path)
-    app.secret_key = _cursor_secret(app.config)
+    init_cursors(app)
 
     register_edge(app)  # first, so its after-request hook runs last and sees every header
     register_extensions(app)
@@ -37,14 +37,6 @@ def create_app(config: Config | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     return app
-
-
-def _cursor_secret(config: dict) -> str:
-    """The key that signs paging cursors (itsdangerous adds its own salt, so a cursor can never
-    pass for a token): the HS256 secret, or one derived from the private key under RS256/ES256."""
-    if config["JWT_ALGORITHM"] == "HS256":
-        return config["JWT_SECRET_KEY"]
-    return hashlib.sha256(b"cashman cursors\0" + config["JWT_PRIVATE_KEY"].encode()).hexdigest()
 
 
 def register_extensions(app: Flask) -> None:

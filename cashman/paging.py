@@ -5,17 +5,35 @@ in the (date desc, id desc) order, so pages never skip or repeat a row when rows
 between requests, and a deep page costs what the first one does.
 """
 
+import hashlib
 from datetime import date
 from urllib.parse import urlencode
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from itsdangerous import BadData, URLSafeSerializer
 
 from .models import Transaction
 
 
+def init_cursors(app: Flask) -> None:
+    """Build the cursor signer once.
+
+    Its key is the HS256 secret, or one derived from the private key under RS256/ES256;
+    itsdangerous adds its own salt, so a cursor can never pass for a token. It is kept apart from
+    Flask's `secret_key`, which would make Flask open a (never used) cookie session per request.
+    """
+    config = app.config
+    if config["JWT_ALGORITHM"] == "HS256":
+        secret = config["JWT_SECRET_KEY"]
+    else:
+        secret = hashlib.sha256(
+            b"cashman cursors\0" + config["JWT_PRIVATE_KEY"].encode()
+        ).hexdigest()
+    app.extensions["cursors"] = URLSafeSerializer(secret, salt="cashman.cursor")
+
+
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="cashman.cursor")
+    return current_app.extensions["cursors"]
 
 
 def encode_cursor(row: Transaction) -> str:

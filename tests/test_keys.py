@@ -198,3 +198,30 @@ def test_a_mismatched_key_pair_stops_the_start(keyed_app, tmp_path):
 def test_production_with_rs256_needs_no_shared_secret(tmp_path):
     config = ProductionConfig({"JWT_ALGORITHM": "ES256", **key_files(tmp_path, "k", "ES256")})
     assert config.JWT_DECODE_ALGORITHMS == ["ES256"]
+
+
+def test_cursors_under_rs256_are_signed_with_a_key_derived_from_the_private_key(
+    keyed_app, tmp_path
+):
+    keys = key_files(tmp_path, "k", "RS256")
+    client = keyed_app("RS256", **keys).test_client()
+    register(client, "gina")
+    headers = {"Authorization": f"Bearer {login_token(client)}"}
+    for day in ("2026-11-01", "2026-11-02"):
+        body = {"description": "pay", "amount": "1.00", "date": day}
+        assert client.post("/incomes", json=body, headers=headers).status_code == 201
+    first = client.get("/incomes?limit=1", headers=headers)
+    assert "Set-Cookie" not in first.headers  # no Flask session is ever opened
+    link = first.headers["Link"].removeprefix("<").split(">")[0]
+    second = client.get(link, headers=headers)
+    assert second.status_code == 200
+    assert [row["date"] for row in second.get_json()] == ["2026-11-01"]
+    # Another key pair signs other cursors: this one means nothing to it.
+    other_keys = key_files(tmp_path, "other", "RS256")
+    other = keyed_app("RS256", **other_keys).test_client()
+    other_token = login_token(other)
+    refused = other.get(link, headers={"Authorization": f"Bearer {other_token}"})
+    assert refused.status_code == 400
+    assert refused.get_json()["errors"] == {
+        "cursor": ["Not a valid cursor: use the one from the Link header."]
+    }
