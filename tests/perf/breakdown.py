@@ -3,19 +3,18 @@
 Not a test: it prints a table. `make bench-breakdown` runs it on a temporary SQLite file (or
 `--database-url`, which it empties). The app is built with production settings (the per-user
 rate limit on, with a budget it cannot exhaust) and called as a WSGI app, so neither HTTP nor
-gunicorn is counted. Each part is timed on its own with the same request in context; "the rest"
-is the whole request minus the parts: Flask's and flask-restful's dispatch, request and response
-objects, the session's teardown.
+gunicorn is counted. The functions each part is made of are wrapped with a stopwatch and whole
+requests are run, so each part is timed where it really runs; "the rest" is the whole request
+minus the parts: Flask's and flask-restful's dispatch, request and response objects.
 """
 
 import argparse
+import functools
 import logging
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from werkzeug.test import EnvironBuilder
@@ -23,39 +22,44 @@ from werkzeug.test import EnvironBuilder
 sys.path[:0] = [str(Path(__file__).resolve().parents[n]) for n in (0, 2)]  # tests/perf, root
 
 from bench_listing import fresh_app, seed  # noqa: E402
-from flask_jwt_extended import verify_jwt_in_request  # noqa: E402
+from flask_jwt_extended import view_decorators  # noqa: E402
 
-from cashman import create_app  # noqa: E402
-from cashman.limits import api_by_user  # noqa: E402
+from cashman import create_app, transactions  # noqa: E402
+from cashman.limits import limiter  # noqa: E402
 from cashman.models import Kind, User  # noqa: E402
-from cashman.paging import encode_cursor, next_page_link  # noqa: E402
-from cashman.schemas import (  # noqa: E402
-    dump_transaction_rows,
-    kind_page_query_schema,
-    load_query,
-    new_transaction_schemas,
-    read_json,
-    transaction_schema,
-)
-from cashman.store import Filters, current_store  # noqa: E402
+from cashman.schemas import new_transaction_schemas, transaction_schema  # noqa: E402
+from cashman.store import TransactionStore  # noqa: E402
 from cashman.tokens import issue_tokens  # noqa: E402
 from config import load_config  # noqa: E402
 
 SECRET = "breakdown-secret-that-is-long-enough-for-hs256-0123"
 BODY = b'{"description": "Salary", "amount": "5000.00", "category": "work"}'
+REQUESTS = 2000
 
 
-def microseconds(work: Callable[[], object], batches: int = 7, calls: int = 200) -> float:
-    """The median over batches of the mean time of one call, after a warm-up."""
-    for _ in range(calls // 4):
-        work()
-    means = []
-    for _ in range(batches):
-        start = time.perf_counter()
-        for _ in range(calls):
-            work()
-        means.append((time.perf_counter() - start) / calls * 1e6)
-    return statistics.median(means)
+class Stopwatch:
+    """Time spent inside chosen functions, per part, while whole requests run."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    def time(self, owner: object, name: str, part: str) -> None:
+        """Time `owner.name` (a module's function, a class's method or an object's attribute)."""
+        function = getattr(owner, name)
+        self.seconds[part] = 0.0
+
+        @functools.wraps(function)
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[part] += time.perf_counter() - start
+
+        setattr(owner, name, timed)
+
+    def reset(self) -> None:
+        self.seconds = dict.fromkeys(self.seconds, 0.0)
 
 
 def production_app(url: str):
@@ -80,6 +84,56 @@ def production_app(url: str):
     return app, tokens
 
 
+def time_the_parts(app, watch: Stopwatch) -> None:
+    """Wrap what list and create requests call (each name is looked up where it is called)."""
+    token, body = "token check (JWT decode, revocation read)", "body: parse and validate"
+    watch.time(view_decorators, "verify_jwt_in_request", token)
+    watch.time(limiter, "_check_request_limit", "per-user rate limit")
+    watch.time(transactions, "load_query", "query parameters (marshmallow)")
+    watch.time(TransactionStore, "page", "page query, 51 rows")
+    watch.time(TransactionStore, "count", "X-Total-Count (running totals)")
+    watch.time(transactions, "dump_transaction_rows", "dump of 50 rows (compiled plan)")
+    watch.time(transactions, "encode_cursor", "cursor and Link")
+    watch.time(transactions, "next_page_link", "cursor and Link")
+    watch.time(transactions, "read_json", body)
+    watch.time(new_transaction_schemas[Kind.INCOME], "load", body)
+    watch.time(TransactionStore, "add", "insert, running totals, commit")
+    watch.time(transaction_schema, "dump", "dump (marshmallow)")
+    watch.time(app.json, "make_response", "JSON response")
+    watch.time(app, "process_response", "after-request hooks (log line, headers)")
+    watch.time(app, "do_teardown_request", "teardown (session closed)")
+    watch.time(app, "do_teardown_appcontext", "teardown (session closed)")
+
+
+def run(app, request: dict, count: int) -> None:
+    statuses = []
+
+    def start_response(status: str, headers: list, exc_info=None) -> None:
+        statuses.append(status)
+
+    for _ in range(count):
+        body = app(EnvironBuilder(**request).get_environ(), start_response)
+        b"".join(body)
+        body.close()
+        assert statuses.pop()[:1] == "2"
+
+
+def report(app, watch: Stopwatch, name: str, request: dict) -> None:
+    run(app, request, REQUESTS // 4)  # warm up
+    watch.reset()
+    start = time.perf_counter()
+    run(app, request, REQUESTS)
+    total = (time.perf_counter() - start) / REQUESTS * 1e6
+    parts = {part: seconds / REQUESTS * 1e6 for part, seconds in watch.seconds.items() if seconds}
+    parts["the rest: Flask, flask-restful, request and response objects"] = total - sum(
+        parts.values()
+    )
+    print(f"\n`{name}`: {request['method']} {request['path']}, {total:.0f} µs in all\n")
+    print("| part | µs | share |\n| --- | ---: | ---: |")
+    for part, value in parts.items():
+        print(f"| {part} | {value:.0f} | {value / total:.0%} |")
+
+
 def request_of(method: str, path: str, token: str, body: bytes | None = None) -> dict:
     return dict(
         path=path,
@@ -90,70 +144,6 @@ def request_of(method: str, path: str, token: str, body: bytes | None = None) ->
     )
 
 
-def whole_request(app, request: dict) -> Callable[[], None]:
-    def call() -> None:
-        statuses = []
-        body = app(EnvironBuilder(**request).get_environ(), lambda s, h, e=None: statuses.append(s))
-        b"".join(body)
-        body.close()
-        assert statuses[0][:1] == "2", statuses
-
-    return call
-
-
-def list_parts(app) -> dict[str, Callable[[], object]]:
-    filters = Filters(kind=Kind.INCOME)
-    store = current_store()
-    rows = store.page(filters, 51)
-    body = dump_transaction_rows(rows[:50])
-    return {
-        "token check (JWT decode, revocation read)": verify_jwt_in_request,
-        "per-user rate limit": api_by_user(lambda: None),
-        "query parameters (marshmallow)": lambda: load_query(kind_page_query_schema),
-        "page query, 51 rows": lambda: store.page(filters, 51),
-        "X-Total-Count (running totals)": lambda: store.count(filters),
-        "dump of 50 rows": lambda: dump_transaction_rows(rows[:50]),
-        "cursor and Link": lambda: next_page_link(encode_cursor(rows[49])),
-        "JSON response": lambda: app.json.make_response(body, 200),
-        "after-request hooks (log line, headers)": lambda: after_request_hooks(app),
-    }
-
-
-def after_request_hooks(app) -> None:
-    """Run the hooks on a fresh response: they add headers, so a reused one would grow."""
-    app.process_response(app.response_class(status=200))
-
-
-def create_parts(app) -> dict[str, Callable[[], object]]:
-    schema = new_transaction_schemas[Kind.INCOME]
-    store = current_store()
-    fields = schema.load(read_json())
-    row = store.add(Kind.INCOME, fields)
-    body = transaction_schema.dump(row)
-    return {
-        "token check (JWT decode, revocation read)": verify_jwt_in_request,
-        "per-user rate limit": api_by_user(lambda: None),
-        "body validation (marshmallow)": lambda: schema.load(read_json()),
-        "insert, running totals, commit": lambda: store.add(Kind.INCOME, fields),
-        "dump (marshmallow)": lambda: transaction_schema.dump(row),
-        "JSON response": lambda: app.json.make_response(body, 201),
-        "after-request hooks (log line, headers)": lambda: after_request_hooks(app),
-    }
-
-
-def report(app, name: str, request: dict, parts: Callable) -> None:
-    total = microseconds(whole_request(app, request))
-    with app.test_request_context(**request):
-        app.preprocess_request()  # the request ID and start time the after-request hook reads
-        verify_jwt_in_request()
-        timings = {part: microseconds(work) for part, work in parts(app).items()}
-    print(f"\n`{name}`: {request['method']} {request['path']}, {total:.0f} µs in all\n")
-    print("| part | µs | share |\n| --- | ---: | ---: |")
-    timings["the rest (Flask, flask-restful, teardown)"] = total - sum(timings.values())
-    for part, value in timings.items():
-        print(f"| {part} | {value:.0f} | {value / total:.0%} |")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url")
@@ -161,9 +151,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database_url or f"sqlite:///{scratch}/breakdown.db"
         app, tokens = production_app(url)
-        print(f"## {url.split(':')[0]}, {os.cpu_count()} cores, in-process")
-        report(app, "list", request_of("GET", "/incomes", tokens["list"]), list_parts)
-        report(app, "create", request_of("POST", "/incomes", tokens["writer"], BODY), create_parts)
+        watch = Stopwatch()
+        time_the_parts(app, watch)
+        print(f"## {url.split(':')[0]}, {os.cpu_count()} cores, {REQUESTS} requests, in-process")
+        report(app, watch, "list", request_of("GET", "/incomes", tokens["list"]))
+        report(app, watch, "create", request_of("POST", "/incomes", tokens["writer"], BODY))
 
 
 if __name__ == "__main__":
