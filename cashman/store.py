@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict, NotFound, UnprocessableEntity
 
-from .extensions import db
+from .extensions import db, request_connection
 from .i18n import _
 from .models import IdempotencyRecord, Kind, Transaction, TransactionTotal, unicode_lower
 from .money import from_cents
@@ -328,7 +328,7 @@ class TransactionStore:
     ) -> Result:
         """Run a prebuilt read for this user with the filters' values bound.
 
-        On the session's connection (the one the token check used), without the ORM's
+        On the request's connection (the one the token check used), without the ORM's
         per-statement work: reads return plain rows.
         """
         bound = {name: value for name, value in vars(filters).items() if value is not None}
@@ -339,9 +339,7 @@ class TransactionStore:
             narrowed_by += ("after",)
             bound |= {"after_date": after[0], "after_id": after[1]}
         statement = _statement(read, narrowed_by)
-        return db.session.connection().execute(
-            statement, {"user_id": self.user_id, **bound, **values}
-        )
+        return request_connection().execute(statement, {"user_id": self.user_id, **bound, **values})
 
     def _new_row(self, kind: Kind, fields: dict[str, Any]) -> Transaction:
         now = datetime.now(UTC)
@@ -353,6 +351,9 @@ class TransactionStore:
     def _add_to_totals(self, kind: Kind, count: int, cents: int) -> None:
         """Add to the user's running totals of one kind, creating them on first use."""
         connection = db.session.connection()
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            # A GET's connection autocommits (cashman.extensions.request_connection).
+            raise RuntimeError("a write needs a transaction: GET requests must only read")
         connection.execute(
             _totals_upsert(connection.dialect.name),
             {"user_id": self.user_id, "type": kind, "count": count, "amount_cents": cents},

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, get_jwt_identity
 from sqlalchemy import bindparam, delete, select
 
-from .extensions import db, jwt
+from .extensions import db, jwt, request_connection
 from .models import LoginSession, User
 
 
@@ -81,8 +81,8 @@ def _is_revoked(header: dict, payload: dict) -> bool:
         return True
     if not isinstance(session_id, str):
         return True
-    # One indexed read of two columns on the connection the request's queries then use.
-    login = db.session.connection().execute(LOGIN_STATE, {"session_id": session_id}).first()
+    # One indexed read of two columns; the first statement of a request opens its connection.
+    login = request_connection().execute(LOGIN_STATE, {"session_id": session_id}).first()
     return login is None or login.revoked_at is not None or login.user_id != int(subject)
 
 

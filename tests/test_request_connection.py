@@ -1,0 +1,33 @@
+"""A GET only reads, on an autocommitting connection; every other method gets a transaction."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from cashman.extensions import db, request_connection
+from cashman.models import Kind, Transaction
+from cashman.store import Filters, TransactionStore
+
+
+def isolation(method: str, app) -> str | None:
+    with app.test_request_context("/incomes", method=method):
+        return request_connection().get_execution_options().get("isolation_level")
+
+
+def test_a_get_runs_without_a_transaction_and_every_other_method_gets_one(app):
+    assert isolation("GET", app) == "AUTOCOMMIT"
+    for method in ("POST", "PATCH", "DELETE"):
+        assert isolation(method, app) is None  # the engine's transactional default
+
+
+def test_a_write_inside_a_get_is_refused_instead_of_committed_piecemeal(app, alice):
+    with app.test_request_context("/incomes", method="GET"):
+        store = TransactionStore(alice.id)
+        assert store.page(Filters(), 1) == []  # the first statement opens the connection
+        fields = {"description": "never", "amount": Decimal("1.00")}
+        with pytest.raises(RuntimeError, match="GET requests must only read"):
+            store.add(Kind.INCOME, fields)
+        db.session.rollback()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Transaction)) == 0
