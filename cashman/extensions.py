@@ -23,11 +23,19 @@ migrate = Migrate(directory=str(Path(__file__).parent / "migrations"))
 def request_connection() -> Connection:
     """The connection the current request's statements run on, opened by its first statement.
 
-    A GET only reads, so its connection autocommits: the database is spared a BEGIN and a
-    ROLLBACK per request (two round trips on PostgreSQL), and each statement still sees what
-    was committed before it began, as it would inside a READ COMMITTED transaction. Writes
-    (POST, PATCH, DELETE) get a transaction, which the store commits.
+    On PostgreSQL a GET only reads, so its connection autocommits: the database is spared a BEGIN
+    and a ROLLBACK per request (two round trips), and each statement still sees what was
+    committed before it began, as it would inside a READ COMMITTED transaction. SQLite's driver
+    begins a transaction only before a write, so there a GET has none to spare (and switching
+    the connection's mode would cost more than it saves). Other methods get a transaction, which
+    the store commits.
     """
-    if has_request_context() and request.method == "GET" and not db.session().in_transaction():
-        return db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return db.session.connection()
+    session = db.session()
+    if (
+        has_request_context()
+        and request.method == "GET"
+        and not session.in_transaction()
+        and session.get_bind().dialect.name == "postgresql"
+    ):
+        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session.connection()
