@@ -66,7 +66,7 @@ bench: $(VENV)/.dev-installed $(CATALOGS)
 		$(BIN)/python tests/perf/bench.py --database-url "$$TEST_DATABASE_URL"; \
 	fi
 
-# Where the microseconds of one list and one create request go (in-process, no HTTP).
+# Where the microseconds of one list, create and balance request go (in-process, no HTTP).
 bench-breakdown: $(VENV)/.dev-installed $(CATALOGS)
 	PYTHONPATH=. $(BIN)/python tests/perf/breakdown.py $(if $(DATABASE_URL),--database-url "$(DATABASE_URL)")
 

@@ -11,8 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
 from itsdangerous import BadData, URLSafeSerializer
-
-from .models import Transaction
+from sqlalchemy import Row
 
 
 def init_cursors(app: Flask) -> None:
@@ -36,7 +35,7 @@ def _serializer() -> URLSafeSerializer:
     return current_app.extensions["cursors"]
 
 
-def encode_cursor(row: Transaction) -> str:
+def encode_cursor(row: Row) -> str:
     """The cursor of the page that follows `row`."""
     return _serializer().dumps([row.date.isoformat(), row.id])
 
