@@ -10,7 +10,8 @@ bind = [f"0.0.0.0:{os.environ.get('PORT', '5000')}"]
 # (docs/performance.md) 2 workers served about 1.4x the requests of gunicorn's usual 2 x cores + 1
 # on SQLite and on a local PostgreSQL, in well under half the memory. With a database across a
 # network, where workers wait on it, raise WEB_CONCURRENCY.
-workers = int(os.environ.get("WEB_CONCURRENCY") or len(os.sched_getaffinity(0)))
+usable_cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+workers = int(os.environ.get("WEB_CONCURRENCY") or usable_cores or 1)
 # Load the app once in the master: a configuration error stops the server with one line,
 # instead of every worker failing in turn.
 preload_app = True
