@@ -188,6 +188,19 @@ def run_wrk(wrk: str, url: str, script: str, seconds: int, connections: int) -> 
     }
 
 
+def production_environ(url: str) -> dict[str, str]:
+    """Cashman's settings for a benchmark: production, with the per-user limit checked on every
+    request as in production but with a budget no benchmark exhausts (tokens are issued directly,
+    so the login limits do not apply)."""
+    return {
+        "CASHMAN_ENV": "production",
+        "JWT_SECRET_KEY": SECRET,
+        "JWT_ACCESS_TOKEN_EXPIRES": "7200",
+        "DATABASE_URL": url,
+        "RATE_LIMIT_API_USER": "1000000000 per minute",
+    }
+
+
 def tokens_for(app, usernames: list[str]) -> dict[str, str]:
     with app.test_request_context():
         return {name: issue_tokens(User.find(name))["access_token"] for name in usernames}
@@ -206,15 +219,7 @@ def main() -> None:
         for name, rows in [("list", 10_000), ("small", 100), ("large", 100_000), ("writer", 0)]:
             seed(app, name, rows)
         tokens = tokens_for(app, ["list", "small", "large", "writer"])
-        env = {
-            "CASHMAN_ENV": "production",
-            "JWT_SECRET_KEY": SECRET,
-            "JWT_ACCESS_TOKEN_EXPIRES": "7200",
-            "DATABASE_URL": url,
-            # The per-user limit is checked on every request as in production, with a budget the
-            # benchmark cannot exhaust (tokens are issued directly: the login limits do not apply).
-            "RATE_LIMIT_API_USER": "1000000000 per minute",
-        }
+        env = production_environ(url)
         body = '{"description": "Salary", "amount": "5000.00", "category": "work"}'
         scenarios = {
             "list": ("/incomes", lua(tokens["list"]), lua(None)),

@@ -21,23 +21,22 @@ from werkzeug.test import EnvironBuilder
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[n]) for n in (0, 2)]  # tests/perf, root
 
+from bench import SECRET, production_environ, tokens_for  # noqa: E402
 from bench_listing import fresh_app, seed  # noqa: E402
 from flask_jwt_extended import view_decorators  # noqa: E402
 
 from cashman import create_app, insights, transactions  # noqa: E402
 from cashman.extensions import jwt  # noqa: E402
 from cashman.limits import limiter  # noqa: E402
-from cashman.models import Kind, User  # noqa: E402
+from cashman.models import Kind  # noqa: E402
 from cashman.schemas import (  # noqa: E402
     new_transaction_schemas,
     totals_schema,
     transaction_schema,
 )
 from cashman.store import TransactionStore  # noqa: E402
-from cashman.tokens import issue_tokens  # noqa: E402
 from config import load_config  # noqa: E402
 
-SECRET = "breakdown-secret-that-is-long-enough-for-hs256-0123"
 BODY = b'{"description": "Salary", "amount": "5000.00", "category": "work"}'
 REQUESTS = 2000
 TOKEN = "token check: JWT decode and claims (flask-jwt-extended, PyJWT)"
@@ -74,16 +73,8 @@ def production_app(url: str):
     seeding = fresh_app(url, SECRET)
     seed(seeding, "list", 10_000)
     seed(seeding, "writer", 0)
-    with seeding.test_request_context():
-        tokens = {
-            name: issue_tokens(User.find(name))["access_token"] for name in ("list", "writer")
-        }
-    environ = {
-        "CASHMAN_ENV": "production",
-        "JWT_SECRET_KEY": SECRET,
-        "DATABASE_URL": url,
-        "RATE_LIMIT_API_USER": "1000000000 per minute",
-    }
+    tokens = tokens_for(seeding, ["list", "writer"])
+    environ = production_environ(url)
     app = create_app(load_config(environ))
     # The migration above configured the root logger (alembic's logging.ini); a server process
     # has only the app's JSON handler. Its lines go to /dev/null here instead of the terminal.
