@@ -1,18 +1,19 @@
-"""The flask-restful `Api` and the table of every route."""
+"""The flask-restful `Api`, the table of every route, and what follows from each route's
+declaration: its token check (cashman.resources), its OpenAPI operation and its cache header."""
 
 from typing import Any
 
-from flask import Flask, Response, current_app
-from flask_restful import Api, Resource
+from flask import Flask, Response, current_app, request
+from flask_restful import Api
 from flask_swagger_ui import get_swaggerui_blueprint
 
-from .auth import Login, Logout, Me, Refresh, Register
-from .health import Health, Ready
-from .insights import Balance, Summary
-from .keys import JWKS
 from .models import MAX_ID
-from .openapi import build_spec
-from .transactions import (
+from .openapi.spec import build_spec
+from .resources import required_token
+from .resources.auth import JWKS, Login, Logout, Me, Refresh, Register
+from .resources.health import Health, OpenAPIDocument, Ready
+from .resources.insights import Balance, Summary
+from .resources.transactions import (
     Expense,
     ExpenseList,
     Income,
@@ -41,12 +42,9 @@ ROUTES = [
     (Health, "/health"),
     (Ready, "/health/ready"),
 ]
-
-
-class OpenAPIDocument(Resource):
-    def get(self):
-        """The OpenAPI 3.1 document of this API (built once, at start-up)."""
-        return current_app.extensions["openapi"], 200
+# Served, but not operations of the API itself.
+UNDOCUMENTED_ROUTES = [(OpenAPIDocument, "/openapi.json")]
+CACHEABLE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class CashmanApi(Api):
@@ -69,15 +67,26 @@ def register_api(app: Flask) -> None:
     OpenAPI document at /openapi.json and Swagger UI (files from flask-swagger-ui) at /docs/."""
     api = CashmanApi(app)
     api.representations = {"application/json": output_json}
-    for resource, path in ROUTES:
+    for resource, path in ROUTES + UNDOCUMENTED_ROUTES:
         api.add_resource(resource, path, f"{path}/")
     app.extensions["openapi"] = build_spec(ROUTES)
-    api.add_resource(OpenAPIDocument, "/openapi.json")
-    app.register_blueprint(
-        get_swaggerui_blueprint(
-            "/docs",
-            "/openapi.json",
-            config={"app_name": "Cashman API", "persistAuthorization": True},
-            blueprint_name="docs",
-        )
+    docs = get_swaggerui_blueprint(
+        "/docs",
+        "/openapi.json",
+        config={"app_name": "Cashman API", "persistAuthorization": True},
+        blueprint_name="docs",
     )
+    app.register_blueprint(docs)
+    for endpoint, view in app.view_functions.items():
+        if endpoint.startswith(f"{docs.name}."):
+            view.public = True
+    app.after_request(_never_store_unless_public)
+
+
+def _never_store_unless_public(response: Response) -> Response:
+    """Only a public route's reads may be cached: every other answer may carry an account, a
+    token or money (or says that a route needs them)."""
+    view = current_app.view_functions.get(request.endpoint)
+    if view is None or required_token(view) or request.method not in CACHEABLE_METHODS:
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -9,10 +9,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .extensions import db
-from .models import Kind, User
+from .models import Kind
 from .passwords import hash_password
-from .store import TransactionStore
+from .stores.transactions import TransactionStore
+from .stores.users import add_user, find_user
 
 DEMO_ROWS = [
     (Kind.INCOME, "Salary", Decimal("5000")),
@@ -27,12 +27,9 @@ DEMO_ROWS = [
 @click.option("--password", help="Password for the demo user (default: a random one).")
 def demo_command(password: str | None) -> None:
     """Create the user 'demo' with the tutorial's sample incomes and expenses."""
-    if User.find("demo"):
-        raise click.ClickException("the user 'demo' already exists")
     password = password or secrets.token_urlsafe(12)
-    user = User(username="demo", password_hash=hash_password(password))
-    db.session.add(user)
-    db.session.commit()
+    if find_user("demo") or not (user := add_user("demo", hash_password(password))):
+        raise click.ClickException("the user 'demo' already exists")
     store = TransactionStore(user.id)
     today = datetime.now(UTC).date()
     for kind, description, amount in DEMO_ROWS:

@@ -1,5 +1,5 @@
 """What every request passes through: proxies, request IDs, the JSON request log, CORS and
-security headers.
+security headers (`Cache-Control` follows from each route's declaration: cashman.api).
 
 Behind TRUSTED_PROXY_COUNT proxies the client address, scheme and host come from their
 X-Forwarded-* headers (Werkzeug's ProxyFix); with 0 those headers are ignored, so a client cannot
@@ -40,8 +40,6 @@ ALLOWED_HEADERS = [
     "If-None-Match",
     "X-Request-ID",
 ]
-# Responses that carry accounts, tokens or money must never be stored by a cache.
-UNCACHED_PREFIXES = ("/auth", "/incomes", "/expenses", "/transactions", "/balance", "/summary")
 
 request_log = logging.getLogger("cashman.requests")
 
@@ -83,8 +81,6 @@ def _finish(response: Response) -> Response:
         response.headers.pop("Retry-After", None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
-    if request.path.startswith(UNCACHED_PREFIXES):
-        response.headers["Cache-Control"] = "no-store"
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
     request_log.info(

@@ -1,20 +1,20 @@
 """One error shape for every failure: RFC 9457 problem details, always JSON.
 
-Routing errors, aborts, token problems, validation and database errors all end here;
-`cashman.api.CashmanApi` hands flask-restful's errors to these handlers instead of its own.
+Routing errors, aborts, token problems (cashman.tokens), validation and database errors all end
+here; `cashman.api.CashmanApi` hands flask-restful's errors to these handlers instead of its own.
 """
 
 import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .database import db
 from .edge import current_request_id
-from .extensions import db, jwt
 from .i18n import _, _l
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -124,54 +124,6 @@ def handle_database_unavailable(error: OperationalError) -> Response:
     return problem(
         503, _("The database is unavailable; try again shortly."), headers={"Retry-After": "5"}
     )
-
-
-@jwt.unauthorized_loader
-def _missing_token(reason: str) -> Response:
-    presented = request.headers.get("Authorization", "").lower().startswith("bearer")
-    return token_problem(_("A bearer access token is required."), token_presented=presented)
-
-
-# The reasons PyJWT and flask-jwt-extended give for refusing a token, as clients may see them.
-TOKEN_REASONS = {
-    "Not enough segments": _l("The token is invalid: Not enough segments."),
-    "Signature verification failed": _l("The token is invalid: Signature verification failed."),
-    "The specified alg value is not allowed": _l(
-        "The token is invalid: The specified alg value is not allowed."
-    ),
-    "Only non-refresh tokens are allowed": _l(
-        "The token is invalid: Only non-refresh tokens are allowed."
-    ),
-    "Only refresh tokens are allowed": _l("The token is invalid: Only refresh tokens are allowed."),
-    "Subject must be a string": _l("The token is invalid: Subject must be a string."),
-    "Audience doesn't match": _l("The token is invalid: Audience doesn't match."),
-    "Invalid audience": _l("The token is invalid: Audience doesn't match."),
-    "Invalid issuer": _l("The token is invalid: Issuer doesn't match."),
-    "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'": _l(
-        "The token is invalid: Bad Authorization header. Expected 'Authorization: Bearer <JWT>'."
-    ),
-}
-
-
-@jwt.invalid_token_loader
-def _invalid_token(reason: str) -> Response:
-    detail = TOKEN_REASONS.get(reason.rstrip("."), _l("The token is invalid."))
-    return token_problem(detail)
-
-
-# Token problems found after decoding: each loader gets (header, payload) and answers one 401.
-TOKEN_PROBLEMS = [
-    (jwt.expired_token_loader, _l("The token has expired.")),
-    (jwt.revoked_token_loader, _l("The token has been revoked.")),
-    (jwt.user_lookup_error_loader, _l("The token's user no longer exists.")),
-    (
-        jwt.token_verification_failed_loader,
-        _l("The token is invalid: a required claim is missing or malformed."),
-    ),
-    (jwt.needs_fresh_token_loader, _l("A fresh token is required.")),
-]
-for register_loader, detail in TOKEN_PROBLEMS:
-    register_loader(lambda header, payload, detail=detail: token_problem(detail))
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -7,7 +7,6 @@ instance shares. A limit hit is a 429 problem with Retry-After and RateLimit-* h
 from collections.abc import Callable
 
 from flask import Flask, current_app, request
-from flask_jwt_extended import jwt_required
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -83,8 +82,3 @@ api_by_user = limiter.shared_limit(
     exempt_when=_off("RATE_LIMIT_API_USER"),
     error_message=lambda: _("Too many requests for this user; try again later."),
 )
-
-# The method_decorators of protected resources: the token is verified first (the last decorator
-# is the outermost), then the request counts against its user's budget.
-PROTECTED = [api_by_user, jwt_required()]
-REFRESH_PROTECTED = [api_by_user, jwt_required(refresh=True)]

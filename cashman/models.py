@@ -4,7 +4,9 @@ import enum
 import hashlib
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
+import simplejson
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -18,14 +20,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     func,
-    select,
     type_coerce,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.functions import GenericFunction
 
-from .extensions import db
+from .database import db
 from .money import from_cents, to_cents
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
@@ -77,6 +78,19 @@ class Cents(TypeDecorator):
         return None if value is None else from_cents(value)
 
 
+class JSONDocument(TypeDecorator):
+    """A JSON value kept as text; numbers with a fraction load as exact `Decimal`s."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        return None if value is None else simplejson.dumps(value, use_decimal=True)
+
+    def process_result_value(self, value: str | None, dialect) -> Any:
+        return None if value is None else simplejson.loads(value, use_decimal=True)
+
+
 class Kind(enum.Enum):
     INCOME = "INCOME"
     EXPENSE = "EXPENSE"
@@ -89,11 +103,6 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    @classmethod
-    def find(cls, username: str) -> "User | None":
-        """Return the user with this name, whatever its case (served by the index below)."""
-        return db.session.scalar(select(cls).where(func.lower(cls.username) == username.lower()))
 
 
 # Usernames are unique whatever their case ("Alice" and "alice" are one account).
@@ -148,10 +157,8 @@ class Transaction(db.Model):
     date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Optimistic locking: every UPDATE and DELETE checks the version it read (see the ETag).
+    # Optimistic locking: every UPDATE and DELETE names the version it read (see the ETag).
     version: Mapped[int] = mapped_column(Integer, server_default="1")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def amount(self) -> Decimal:
@@ -163,7 +170,7 @@ class Transaction(db.Model):
 
     @classmethod
     def listed(cls) -> tuple:
-        """The columns of a row as lists show it, for reading rows without ORM objects."""
+        """The columns every read and write returns: as answered, plus `version` for the ETag."""
         return (
             cls.id,
             cls.type,
@@ -173,13 +180,14 @@ class Transaction(db.Model):
             cls.date,
             cls.created_at,
             cls.updated_at,
+            cls.version,
         )
 
-    @property
-    def etag(self) -> str:
-        """A strong ETag (unquoted): it changes with every update; a reused id gets a new one."""
-        identity = f"{self.id}:{self.created_at.isoformat()}:{self.version}"
-        return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+def etag(row: Any) -> str:
+    """A row's strong ETag (unquoted): it changes with every update; a reused id gets a new one."""
+    identity = f"{row.id}:{row.created_at.isoformat()}:{row.version}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
 class TransactionTotal(db.Model):
@@ -214,5 +222,5 @@ class IdempotencyRecord(db.Model):
     request_hash: Mapped[str] = mapped_column(String(64))
     transaction_id: Mapped[int] = mapped_column(BigInteger)
     etag: Mapped[str] = mapped_column(String(64))
-    response: Mapped[str] = mapped_column(Text)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,35 +1,81 @@
-"""JWT sessions: issuing tokens per login, refusing revoked ones, and the caller's identity."""
+"""Bearer tokens: issuing them per login, and every rule flask-jwt-extended applies to them.
 
-import uuid
+`init_tokens(app)` registers every callback (signing keys, required claims, revocation, the
+401 problem of each refusal); nothing registers itself at import. Tokens are verified by the
+library; this module only says which keys, which claims and which logins are acceptable.
+"""
+
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app
-from flask_jwt_extended import create_access_token, create_refresh_token, get_jwt, get_jwt_identity
-from sqlalchemy import bindparam, delete, select
+from flask import Flask, Response, current_app, request
+from flask_jwt_extended import (
+    JWTManager,
+    create_access_token,
+    create_refresh_token,
+    get_jwt,
+    get_jwt_identity,
+)
 
-from .extensions import db, jwt, request_connection
-from .models import LoginSession, User
+from .errors import token_problem
+from .i18n import _, _l
+from .keys import SigningKeys, load_signing_keys
+from .stores.logins import LoginStore
+
+jwt = JWTManager()
+
+# The reasons PyJWT and flask-jwt-extended give for refusing a token, as clients may see them.
+TOKEN_REASONS = {
+    "Not enough segments": _l("The token is invalid: Not enough segments."),
+    "Signature verification failed": _l("The token is invalid: Signature verification failed."),
+    "The specified alg value is not allowed": _l(
+        "The token is invalid: The specified alg value is not allowed."
+    ),
+    "Only non-refresh tokens are allowed": _l(
+        "The token is invalid: Only non-refresh tokens are allowed."
+    ),
+    "Only refresh tokens are allowed": _l("The token is invalid: Only refresh tokens are allowed."),
+    "Subject must be a string": _l("The token is invalid: Subject must be a string."),
+    "Audience doesn't match": _l("The token is invalid: Audience doesn't match."),
+    "Invalid audience": _l("The token is invalid: Audience doesn't match."),
+    "Invalid issuer": _l("The token is invalid: Issuer doesn't match."),
+    "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'": _l(
+        "The token is invalid: Bad Authorization header. Expected 'Authorization: Bearer <JWT>'."
+    ),
+}
+# Refusals after decoding, by the flask-jwt-extended loader that reports each one.
+REFUSALS = {
+    "expired_token_loader": _l("The token has expired."),
+    "revoked_token_loader": _l("The token has been revoked."),
+    "user_lookup_error_loader": _l("The token's user no longer exists."),
+    "token_verification_failed_loader": _l(
+        "The token is invalid: a required claim is missing or malformed."
+    ),
+    "needs_fresh_token_loader": _l("A fresh token is required."),
+}
 
 
-def issue_tokens(user: User) -> dict[str, Any]:
-    """Start a login for `user` and return its access and refresh tokens."""
-    now = datetime.now(UTC)
-    # Logins whose refresh token has expired can do nothing more: forget them.
-    db.session.execute(
-        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.expires_at < now)
-    )
-    login = LoginSession(
-        id=uuid.uuid4().hex,
-        user_id=user.id,
-        expires_at=now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
-    )
-    db.session.add(login)
-    db.session.commit()
-    claims = {"sid": login.id}
+def init_tokens(app: Flask) -> None:
+    """Bind flask-jwt-extended to the app with Cashman's keys, claim rules and 401 problems."""
+    jwt.init_app(app)
+    app.extensions["cashman.keys"] = load_signing_keys(app.config)
+    jwt.additional_headers_loader(_kid_header)
+    jwt.decode_key_loader(_verifying_key)
+    jwt.token_verification_loader(_has_required_claims)
+    jwt.token_in_blocklist_loader(_is_revoked)
+    jwt.unauthorized_loader(_missing_token)
+    jwt.invalid_token_loader(_invalid_token)
+    for loader, detail in REFUSALS.items():
+        getattr(jwt, loader)(lambda header, payload, detail=detail: token_problem(detail))
+
+
+def issue_tokens(user_id: int) -> dict[str, Any]:
+    """Start a login for the user and return its access and refresh tokens."""
+    expires_at = datetime.now(UTC) + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
+    claims = {"sid": LoginStore(user_id).start(expires_at)}
     return {
-        "access_token": create_access_token(str(user.id), additional_claims=claims),
-        "refresh_token": create_refresh_token(str(user.id), additional_claims=claims),
+        "access_token": create_access_token(str(user_id), additional_claims=claims),
+        "refresh_token": create_refresh_token(str(user_id), additional_claims=claims),
         "token_type": "Bearer",
         "expires_in": _access_lifetime(),
     }
@@ -45,19 +91,38 @@ def refresh_access_token() -> dict[str, Any]:
     }
 
 
-def revoke_current_login() -> None:
-    """Refuse every token of the login this request's token belongs to."""
-    login = db.session.get(LoginSession, get_jwt()["sid"])
-    login.revoked_at = datetime.now(UTC)
-    db.session.commit()
-
-
 def current_user_id() -> int:
     """The authenticated user's id (verified by `_is_revoked` to be a number)."""
     return int(get_jwt_identity())
 
 
-@jwt.token_verification_loader
+def current_login_id() -> str:
+    """The id of the login the request's token belongs to."""
+    return get_jwt()["sid"]
+
+
+def published_keys() -> dict[str, Any]:
+    """The JWK Set of the public keys that verify tokens (empty with HS256)."""
+    return _signing_keys().jwks
+
+
+def _signing_keys() -> SigningKeys:
+    return current_app.extensions["cashman.keys"]
+
+
+def _kid_header(identity: Any) -> dict[str, str]:
+    kid = _signing_keys().current_kid
+    return {"kid": kid} if kid else {}
+
+
+def _verifying_key(header: dict, payload: dict) -> str:
+    """The key named by the token's `kid`: the current or the previous public key."""
+    if current_app.config["JWT_ALGORITHM"] == "HS256":
+        return current_app.config["JWT_SECRET_KEY"]
+    # An unknown kid gets the current key, so the signature check refuses the token.
+    return _signing_keys().verifying.get(header.get("kid"), current_app.config["JWT_PUBLIC_KEY"])
+
+
 def _has_required_claims(header: dict, payload: dict) -> bool:
     """Refuse tokens without the claims Cashman issues: no token lives forever or has no type."""
     return (
@@ -67,23 +132,23 @@ def _has_required_claims(header: dict, payload: dict) -> bool:
     )
 
 
-# Built once (see cashman.store): the owner and revocation time of a login.
-LOGIN_STATE = select(LoginSession.user_id, LoginSession.revoked_at).where(
-    LoginSession.id == bindparam("session_id")
-)
-
-
-@jwt.token_in_blocklist_loader
 def _is_revoked(header: dict, payload: dict) -> bool:
     """A token is refused unless its login exists, is not revoked and belongs to its subject."""
-    subject, session_id = payload.get("sub"), payload.get("sid")
+    subject, login_id = payload.get("sub"), payload.get("sid")
     if not (isinstance(subject, str) and subject.isascii() and subject.isdigit()):
         return True
-    if not isinstance(session_id, str):
+    if not isinstance(login_id, str):
         return True
-    # One indexed read of two columns; the first statement of a request opens its connection.
-    login = request_connection().execute(LOGIN_STATE, {"session_id": session_id}).first()
-    return login is None or login.revoked_at is not None or login.user_id != int(subject)
+    return not LoginStore(int(subject)).is_live(login_id)
+
+
+def _missing_token(reason: str) -> Response:
+    presented = request.headers.get("Authorization", "").lower().startswith("bearer")
+    return token_problem(_("A bearer access token is required."), token_presented=presented)
+
+
+def _invalid_token(reason: str) -> Response:
+    return token_problem(TOKEN_REASONS.get(reason.rstrip("."), _l("The token is invalid.")))
 
 
 def _access_lifetime() -> int:

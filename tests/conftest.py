@@ -8,7 +8,7 @@ from live import running_server
 from sqlalchemy import text
 
 from cashman import create_app
-from cashman.extensions import db
+from cashman.database import db
 from cashman.limits import limiter
 from config import TestingConfig
 

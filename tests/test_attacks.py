@@ -13,7 +13,7 @@ import pytest
 from conftest import PASSWORD, register
 from helpers import assert_problem
 
-from cashman.extensions import db
+from cashman.database import db
 from cashman.models import User
 
 SQL_LIKE = [

@@ -191,7 +191,7 @@ def test_me_returns_the_account(client, alice):
 
 
 def test_delete_me_removes_account_rows_and_tokens(client, app, alice, bob):
-    from cashman.extensions import db
+    from cashman.database import db
     from cashman.models import LoginSession, Transaction, User
 
     client.post("/incomes", json={"description": "Salary", "amount": 5000}, headers=alice.headers)
@@ -224,7 +224,7 @@ def test_delete_me_removes_account_rows_and_tokens(client, app, alice, bob):
 
 
 def test_passwords_are_stored_as_argon2id_hashes(client, app):
-    from cashman.extensions import db
+    from cashman.database import db
     from cashman.models import User
 
     register(client, "alice")
@@ -237,7 +237,7 @@ def test_passwords_are_stored_as_argon2id_hashes(client, app):
 def test_a_new_login_forgets_the_users_expired_logins(client, app, alice, bob):
     from datetime import UTC, datetime, timedelta
 
-    from cashman.extensions import db
+    from cashman.database import db
     from cashman.models import LoginSession
 
     past = datetime.now(UTC) - timedelta(days=1)
@@ -257,7 +257,7 @@ def test_a_new_login_forgets_the_users_expired_logins(client, app, alice, bob):
 def test_login_upgrades_a_hash_made_at_another_cost(client, app):
     from argon2 import PasswordHasher
 
-    from cashman.extensions import db
+    from cashman.database import db
     from cashman.models import User
 
     old_hash = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(PASSWORD)

@@ -122,7 +122,7 @@ def test_development_app_needs_no_setup(tmp_path):
 
 
 def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path):
-    from cashman.extensions import db
+    from cashman.database import db
 
     app = create_app(DevelopmentConfig({"DATABASE_URL": f"sqlite:///{tmp_path}/dev.db"}))
     with app.app_context():

@@ -5,7 +5,7 @@ import logging
 import pytest
 from helpers import assert_invalid_body, assert_problem
 
-from cashman.store import TransactionStore
+from cashman.stores.transactions import TransactionStore
 
 NOT_FOUND = (
     "The requested URL was not found on the server. If you entered the URL manually please "

@@ -6,7 +6,7 @@ import io
 import pytest
 from helpers import assert_problem
 
-from cashman import store
+from cashman.stores import transactions as store
 
 HEADER = "id,type,date,description,amount,category,created_at\r\n"
 

@@ -2,10 +2,11 @@
 
 from flask import current_app
 
-from cashman.extensions import db
+from cashman.database import db
+from cashman.filters import Filters
 from cashman.models import Transaction
-from cashman.schemas import dump_transaction_rows, transactions_schema
-from cashman.store import Filters, TransactionStore
+from cashman.schemas.responses import transaction_rows, transactions_schema
+from cashman.stores.transactions import TransactionStore
 
 ROWS = [
     ("incomes", {"description": "Salary", "amount": "5000", "category": "work"}),
@@ -21,7 +22,7 @@ def test_fast_rows_are_the_schemas_dump_of_the_orm_objects(app, client, alice):
     with app.test_request_context():
         rows = TransactionStore(alice.id).page(Filters(), 50)
         objects = [db.session.get(Transaction, row.id) for row in rows]
-        fast = current_app.json.dumps(dump_transaction_rows(rows))
+        fast = current_app.json.dumps(transaction_rows.many(rows))
         assert fast == current_app.json.dumps(transactions_schema.dump(objects))
         assert fast == current_app.json.dumps(transactions_schema.dump(rows))
     listed = client.get("/transactions", headers=alice.headers)

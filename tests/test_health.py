@@ -30,7 +30,7 @@ def down_client(request, secret):
     app = make_app(request.param, secret, testing=False)
     yield app.test_client()
     with app.app_context():
-        from cashman.extensions import db
+        from cashman.database import db
 
         db.engine.dispose()
 

@@ -82,6 +82,7 @@ def test_a_gateway_verifies_tokens_from_the_published_jwks_alone(keyed_app, tmp_
     assert len(keys) == 1
     assert keys[0]["kid"] == jwt.get_unverified_header(token)["kid"]
     assert (keys[0]["alg"], keys[0]["use"]) == (algorithm, "sig")
+    assert "key_ops" not in keys[0]  # RFC 7517 4.3: not both `use` and `key_ops`
     assert "d" not in keys[0]  # never the private part
     assert client.get("/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 

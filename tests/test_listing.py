@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from helpers import assert_problem
 
-from cashman.extensions import db
+from cashman.database import db
 from cashman.models import Transaction
 
 LINK = re.compile(r'<(?P<url>[^>]+)>; rel="next"')

@@ -6,7 +6,7 @@ import pytest
 from helpers import assert_invalid_body, assert_problem
 from sqlalchemy import select
 
-from cashman.extensions import db
+from cashman.database import db
 from cashman.models import Transaction
 
 INVALID = 'Not a valid amount: send a number or a numeric string such as "12.50".'

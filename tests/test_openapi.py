@@ -8,7 +8,7 @@ import pytest
 from live import ROOT
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from cashman.openapi import API_VERSION
+from cashman.openapi.spec import API_VERSION
 
 COMMITTED = ROOT / "docs" / "openapi.json"
 UNDOCUMENTED = {"/openapi.json", "/docs/", "/docs/<path:path>"}
@@ -82,11 +82,22 @@ def test_the_documented_headers_and_parameters_of_lists(document):
         "limit",
         "cursor",
     ]
-    assert set(operation["responses"]["200"]["headers"]) == {
-        "X-Total-Count",
-        "Link",
-        "Vary",
-        "X-Request-ID",
+    # `required` says which headers every 200 carries: the CSV answer has no count and no Link.
+    assert {
+        name: header.get("required", False)
+        for name, header in operation["responses"]["200"]["headers"].items()
+    } == {
+        "Vary": True,
+        "X-Request-ID": True,
+        "X-Total-Count": False,
+        "Link": False,
+        "Content-Disposition": False,
+    }
+    kind_list = document["paths"]["/incomes"]["get"]["responses"]["200"]["headers"]
+    assert {name: header.get("required", False) for name, header in kind_list.items()} == {
+        "X-Total-Count": True,
+        "X-Request-ID": True,
+        "Link": False,
     }
     assert set(operation["responses"]["200"]["content"]) == {"application/json", "text/csv"}
     create = document["paths"]["/expenses"]["post"]
@@ -122,6 +133,34 @@ def test_request_bodies_carry_each_kinds_amount_rule(document):
     paths = document["paths"]
     body = paths["/incomes/{transaction_id}"]["patch"]["requestBody"]["content"]["application/json"]
     assert body["schema"] == {"$ref": "#/components/schemas/IncomePatch"}
+
+
+def test_response_schemas_are_typed_as_answered(document):
+    """Typed clients read every always-sent field without a cast, and amounts as numbers."""
+    schemas = document["components"]["schemas"]
+    transaction = schemas["Transaction"]
+    assert transaction["required"] == sorted(transaction["properties"])
+    assert transaction["properties"]["amount"]["type"] == "number"
+    assert transaction["properties"]["category"]["type"] == ["string", "null"]
+    assert "additionalProperties" not in transaction  # answers may gain fields
+    for name in ("User", "Tokens", "AccessToken", "Totals", "Summary", "JWKSet"):
+        assert schemas[name]["required"] == sorted(schemas[name]["properties"]), name
+    assert schemas["JWK"]["required"] == ["alg", "kid", "kty", "use"]
+    assert schemas["JWK"]["properties"]["use"] == {"type": "string", "enum": ["sig"]}
+    refresh = document["paths"]["/auth/refresh"]["post"]["responses"]["200"]["content"]
+    assert refresh["application/json"]["schema"] == {"$ref": "#/components/schemas/AccessToken"}
+
+
+def test_request_schemas_leave_out_read_only_fields(document):
+    schemas = document["components"]["schemas"]
+    for name in ("Income", "IncomePatch", "Expense", "ExpensePatch"):
+        assert sorted(schemas[name]["properties"]) == [
+            "amount",
+            "category",
+            "date",
+            "description",
+        ], name
+        assert schemas[name]["additionalProperties"] is False
 
 
 def test_descriptions_come_from_the_docstrings(document):

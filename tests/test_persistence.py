@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from conftest import login, make_app
 from sqlalchemy import text
 
-from cashman.extensions import db
+from cashman.database import db
 
 
 def test_rows_and_accounts_survive_an_app_restart(client, alice, another_app):

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from cashman.extensions import db, request_connection
+from cashman.database import db, request_connection
+from cashman.filters import Filters
 from cashman.models import Kind, Transaction
-from cashman.store import Filters, TransactionStore
+from cashman.stores.transactions import TransactionStore
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import pytest
 from helpers import assert_problem
 from sqlalchemy import update
 
-from cashman.extensions import db
+from cashman.database import db
 from cashman.models import IdempotencyRecord, Transaction
-from cashman.store import TransactionStore
+from cashman.stores.transactions import TransactionStore
 
 ETAG = re.compile(r'"[0-9a-f]{32}"')
 BODY = {"description": "pizza", "amount": "12.50", "category": "food", "date": "2026-11-20"}

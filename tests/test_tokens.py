@@ -13,24 +13,9 @@ from datetime import timedelta
 import jwt
 import pytest
 from conftest import login, register
-from helpers import assert_problem
+from helpers import assert_problem, protected_routes
 
-PROTECTED = [
-    ("GET", "/auth/me"),
-    ("DELETE", "/auth/me"),
-    ("POST", "/auth/logout"),
-    ("GET", "/incomes"),
-    ("POST", "/incomes"),
-    ("GET", "/incomes/1"),
-    ("PATCH", "/incomes/1"),
-    ("DELETE", "/incomes/1"),
-    ("GET", "/expenses"),
-    ("POST", "/expenses"),
-    ("GET", "/expenses/1"),
-    ("PATCH", "/expenses/1"),
-    ("DELETE", "/expenses/1"),
-    ("GET", "/transactions"),
-]
+PROTECTED = protected_routes()
 INVALID = 'Bearer error="invalid_token"'
 MISSING = "A bearer access token is required."
 MALFORMED = (
@@ -61,15 +46,37 @@ def forge(claims: dict, key: str = "", algorithm: str = "HS256", **changes) -> s
     return jwt.encode(payload, key, algorithm=algorithm)
 
 
-@pytest.mark.parametrize(("method", "path"), PROTECTED)
-def test_missing_token_is_401_on_every_protected_route(prod_client, method, path):
+def test_the_protected_routes_are_every_route_but_the_public_ones():
+    """Derived from the URL map: a route is public only by its resource's own declaration."""
+    paths = {path.rstrip("/") for _, path, _ in PROTECTED}
+    assert paths == {
+        "/auth/logout",
+        "/auth/me",
+        "/auth/refresh",
+        "/incomes",
+        "/incomes/1",
+        "/expenses",
+        "/expenses/1",
+        "/transactions",
+        "/transactions.csv",
+        "/balance",
+        "/summary",
+    }
+    assert [(method, token) for method, path, token in PROTECTED if path == "/auth/refresh"] == [
+        ("POST", "refresh")
+    ]
+
+
+@pytest.mark.parametrize(("method", "path", "token"), PROTECTED)
+def test_missing_token_is_401_on_every_protected_route(prod_client, method, path, token):
     response = call(prod_client, method, path)
     assert_problem(response, 401, "Unauthorized", MISSING)
     assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.parametrize(("method", "path"), PROTECTED)
-def test_garbage_token_is_401_on_every_protected_route(prod_client, method, path):
+@pytest.mark.parametrize(("method", "path", "token"), PROTECTED)
+def test_garbage_token_is_401_on_every_protected_route(prod_client, method, path, token):
     response = call(prod_client, method, path, token="not-a-jwt")
     assert_problem(response, 401, "Unauthorized", "The token is invalid: Not enough segments.")
     assert response.headers["WWW-Authenticate"] == INVALID
@@ -220,10 +227,11 @@ def test_short_configured_lifetime_expires_real_tokens(another_app):
     assert_problem(response, 401, "Unauthorized", "The token has expired.")
 
 
-@pytest.mark.parametrize(("method", "path"), PROTECTED)
-def test_token_of_a_deleted_user_is_401_everywhere(prod_client, make_account, method, path):
+@pytest.mark.parametrize(("method", "path", "token"), PROTECTED)
+def test_token_of_a_deleted_user_is_401_everywhere(prod_client, make_account, method, path, token):
     account = make_account(prod_client, "alice")
     assert prod_client.delete("/auth/me", headers=account.headers).status_code == 204
-    response = call(prod_client, method, path, token=account.access_token)
+    presented = account.refresh_token if token == "refresh" else account.access_token
+    response = call(prod_client, method, path, token=presented)
     assert_problem(response, 401, "Unauthorized", "The token has been revoked.")
     assert response.headers["WWW-Authenticate"] == INVALID

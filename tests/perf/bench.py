@@ -31,7 +31,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[n]) for n in (0, 2)]  # tes
 
 from bench_listing import fresh_app, seed  # noqa: E402
 
-from cashman.models import User  # noqa: E402
+from cashman.stores.users import find_user  # noqa: E402
 from cashman.tokens import issue_tokens  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -203,7 +203,7 @@ def production_environ(url: str) -> dict[str, str]:
 
 def tokens_for(app, usernames: list[str]) -> dict[str, str]:
     with app.test_request_context():
-        return {name: issue_tokens(User.find(name))["access_token"] for name in usernames}
+        return {name: issue_tokens(find_user(name).id)["access_token"] for name in usernames}
 
 
 def main() -> None:

@@ -17,10 +17,12 @@ import flask_migrate
 from sqlalchemy import insert, text
 
 from cashman import create_app
-from cashman.extensions import db
+from cashman.database import db
+from cashman.filters import Filters
 from cashman.models import Kind, Transaction, TransactionTotal, User
 from cashman.paging import encode_cursor
-from cashman.store import Filters, TransactionStore
+from cashman.stores.transactions import TransactionStore
+from cashman.stores.users import find_user
 from config import TestingConfig
 
 SIZES = (100, 100_000)
@@ -87,9 +89,9 @@ def token_and_deep_cursor(app, username: str) -> tuple[str, str]:
     from cashman.tokens import issue_tokens
 
     with app.test_request_context():
-        user = User.find(username)
-        tokens = issue_tokens(user)
-        rows = list(TransactionStore(user.id).each(Filters()))
+        user = find_user(username)
+        tokens = issue_tokens(user.id)
+        rows = [row for batch in TransactionStore(user.id).batches(Filters()) for row in batch]
         return tokens["access_token"], encode_cursor(rows[-51])  # the last page holds 50
 
 

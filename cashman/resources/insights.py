@@ -1,23 +1,13 @@
 """Where the money goes: the balance and summaries by month or category."""
 
-from flask_restful import Resource
-
-from .limits import PROTECTED
-from .openapi import documented
-from .schemas import (
-    balance_query_schema,
-    load_query,
-    summary_query_schema,
-    summary_schema,
-    totals_schema,
-)
-from .store import current_store
+from ..openapi.operation import documented
+from ..schemas.queries import balance_query_schema, load_query, summary_query_schema
+from ..schemas.responses import summary_schema, totals_schema
+from . import Resource, current_store
 
 
 class Balance(Resource):
     """The caller's income, expenses and balance, summed exactly by the database."""
-
-    method_decorators = PROTECTED
 
     @documented(returns=totals_schema, query=balance_query_schema, tag="insights")
     def get(self):
@@ -28,8 +18,6 @@ class Balance(Resource):
 
 class Summary(Resource):
     """The caller's totals per month or per category."""
-
-    method_decorators = PROTECTED
 
     @documented(returns=summary_schema, query=summary_query_schema, tag="insights")
     def get(self):

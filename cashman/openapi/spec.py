@@ -1,14 +1,13 @@
-"""The OpenAPI 3.1 document, generated at start-up from the resources and their schemas.
+"""Build the OpenAPI 3.1 document from the routes, their `@documented` operations and schemas.
 
-Each resource method declares what it takes and answers with `@documented(...)`, next to the
-code; the schemas are the very marshmallow instances that validate and dump. Summaries and
-descriptions are the docstrings. The error responses every operation can give (401 for a token,
-400 for a query, 404 for an id, ...) follow from what it declares, so none is forgotten.
+Summaries and descriptions are the docstrings. Whether an operation needs a bearer token comes
+from its resource's one declaration (cashman.resources). The error responses every operation can
+give (401 for a token, 400 for a query, 404 for an id, ...) follow from what it declares, so none
+is forgotten.
 """
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from inspect import cleandoc, getdoc
 from typing import Any
 
@@ -16,9 +15,13 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
-from .errors import PROBLEM_MIMETYPE, TITLES
-from .models import MAX_ID, Kind
-from .schemas import NUMERIC_STRING, Money, ProblemSchema
+from ..errors import PROBLEM_MIMETYPE, TITLES
+from ..models import MAX_ID, Kind
+from ..resources import required_token
+from ..schemas.fields import NUMERIC_STRING, Money
+from ..schemas.responses import ProblemSchema, ResponseSchema
+from .operation import Operation
+from .tables import CSV_DESCRIPTION, ERROR_HEADERS, ERRORS, REQUEST_HEADERS, RESPONSE_HEADERS
 
 POSITIVE_NUMERIC_STRING = r"\+?[0-9]+(\.[0-9]+)?"
 
@@ -26,114 +29,17 @@ API_VERSION = "1.1.0"  # the same as pyproject.toml's (a test checks)
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 PATH_PARAMETER = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
-RESPONSE_HEADERS = {
-    "Location": ("The path of the created transaction.", {"type": "string"}),
-    "ETag": (
-        "A strong validator of this version of the row; send it in If-Match or If-None-Match.",
-        {"type": "string"},
-    ),
-    "Link": (
-        'The next page: `<absolute URL>; rel="next"`. Absent on the last page.',
-        {"type": "string"},
-    ),
-    "X-Total-Count": ("How many rows match the filters.", {"type": "integer", "minimum": 0}),
-    "Vary": ("`Accept`: the answer is JSON or CSV by the Accept header.", {"type": "string"}),
-    "Content-Disposition": (
-        'attachment; filename="cashman-transactions.csv"',
-        {"type": "string"},
-    ),
-    "WWW-Authenticate": (
-        'The bearer challenge: `Bearer`, or `Bearer error="invalid_token"` when a token was '
-        "presented but refused.",
-        {"type": "string"},
-    ),
-    "Retry-After": ("Seconds to wait before trying again.", {"type": "integer"}),
-    "RateLimit-Limit": ("Requests allowed in the window of the limit hit.", {"type": "integer"}),
-    "RateLimit-Remaining": ("Requests left in that window.", {"type": "integer"}),
-    "RateLimit-Reset": ("When the window ends, in Unix seconds.", {"type": "integer"}),
-    "X-Request-ID": (
-        "The request's ID: the client's X-Request-ID when it is 1 to 128 of [A-Za-z0-9._-], "
-        "otherwise a new one. Also in problem bodies and in the server's log line.",
-        {"type": "string"},
-    ),
-}
-
-REQUEST_HEADERS = {
-    "Idempotency-Key": (
-        "Makes the POST safe to retry: a repeat with the same key and body returns the original "
-        "201 and creates nothing; the same key with another body is a 422. Kept 24 hours.",
-        {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 255,
-            "pattern": r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
-        },
-    ),
-    "If-Match": (
-        "The ETag the change is based on; 412 if the row has changed since.",
-        {"type": "string"},
-    ),
-    "If-None-Match": (
-        "An ETag the client holds; 304 while the row still has it.",
-        {"type": "string"},
-    ),
-}
-
-CSV_DESCRIPTION = (
-    "RFC 4180 CSV with the header `id,type,date,description,amount,category,created_at`; text "
-    "cells starting with =, +, -, @, tab or CR are prefixed with ' against formula injection."
-)
-
-ERRORS = {
-    400: "The body is not JSON, or a query parameter or header is invalid (`errors` names it).",
-    401: "The bearer token is missing or refused, or the credentials are wrong.",
-    404: "No such row of the caller's: absent, of the other kind, or someone else's.",
-    409: "A conflict with stored data.",
-    412: "If-Match does not match the row's current ETag.",
-    413: "The body is over 1 MiB.",
-    415: "The body is not application/json.",
-    422: "The JSON body has invalid fields (`errors` names each).",
-    429: "A rate limit was hit; wait for Retry-After seconds.",
-    503: "The database is unavailable.",
-}
-ERROR_HEADERS = {
-    401: ("WWW-Authenticate",),
-    429: ("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"),
-    503: ("Retry-After",),
-}
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What one resource method takes and answers, for the document."""
-
-    returns: Schema | None = None
-    status: int = 200
-    headers: tuple[str, ...] = ()
-    query: Schema | None = None
-    body: Schema | Callable[[type], Schema] | None = None  # or: resource class -> schema
-    request_headers: tuple[str, ...] = ()
-    errors: tuple[int, ...] = ()
-    also: dict[int, str] = field(default_factory=dict)  # other successes, e.g. 304
-    auth: str | None = "access"  # "access", "refresh" or None
-    database: bool = True
-    csv: bool = False
-    tag: str = "transactions"
-
-
-def documented(**details: Any) -> Callable:
-    """Attach an `Operation` to a resource method."""
-
-    def attach(method: Callable) -> Callable:
-        method.openapi = Operation(**details)
-        return method
-
-    return attach
-
 
 def _money_property(converter, field, **kwargs) -> dict:
     if not isinstance(field, Money):
         return {}
+    if isinstance(field.parent, ResponseSchema):
+        return {
+            "type": "number",
+            "description": "An exact amount with 2 decimal places (a JSON number as written, "
+            "never rounded through a float by the server).",
+            "examples": [12.5],
+        }
     if getattr(field.parent, "kind", None) is Kind.INCOME:
         return {
             "type": ["number", "string"],
@@ -195,13 +101,22 @@ def _problem_response(status: int, description: str) -> dict:
     return {
         "description": f"{TITLES[status]}. {description}",
         "content": {PROBLEM_MIMETYPE: {"schema": "Problem"}},
-        "headers": {name: _header(name, RESPONSE_HEADERS) for name in names},
+        "headers": _response_headers(names),
     }
 
 
 def _header(name: str, table: dict) -> dict:
     description, schema = table[name]
     return {"description": description, "schema": schema}
+
+
+def _response_headers(always: Iterable[str], only: dict[str, str] | None = None) -> dict:
+    """Headers sent with every such response (`required`), then those sent only sometimes."""
+    headers = {name: {**_header(name, RESPONSE_HEADERS), "required": True} for name in always}
+    for name, when in (only or {}).items():
+        header = _header(name, RESPONSE_HEADERS)
+        headers[name] = {**header, "description": f"{header['description']} {when}"}
+    return headers
 
 
 def _operation(resource: type, method: str, path: str) -> dict:
@@ -214,7 +129,7 @@ def _operation(resource: type, method: str, path: str) -> dict:
         "operationId": f"{method}{resource.__name__}",
         "summary": summary,
         "tags": [details.tag],
-        "responses": _responses(details, path),
+        "responses": _responses(details, path, token := required_token(resource)),
     }
     if description := "\n\n".join(part for part in parts if part):
         operation["description"] = description
@@ -226,7 +141,7 @@ def _operation(resource: type, method: str, path: str) -> dict:
             "required": True,
             "content": {"application/json": {"schema": body}},
         }
-    if details.auth:
+    if token:
         operation["security"] = [{"bearerAuth": []}]
     return operation
 
@@ -243,7 +158,7 @@ def _parameters(details: Operation, path: str) -> list[dict]:
     return parameters
 
 
-def _responses(details: Operation, path: str) -> dict:
+def _responses(details: Operation, path: str, token: str | None) -> dict:
     success: dict[str, Any] = {"description": _success_description(details.status)}
     content = {}
     if details.returns is not None:
@@ -254,15 +169,14 @@ def _responses(details: Operation, path: str) -> dict:
         }
     if content:
         success["content"] = content
-    names = (*details.headers, "X-Request-ID")
-    success["headers"] = {name: _header(name, RESPONSE_HEADERS) for name in names}
+    success["headers"] = _response_headers((*details.headers, "X-Request-ID"), details.only)
     responses = {str(details.status): success}
     for status, description in details.also.items():
         responses[str(status)] = {
             "description": description,
-            "headers": {name: _header(name, RESPONSE_HEADERS) for name in ("ETag", "X-Request-ID")},
+            "headers": _response_headers(("ETag", "X-Request-ID")),
         }
-    for status in sorted(_errors(details, path)):
+    for status in sorted(_errors(details, path, token)):
         responses[str(status)] = f"Problem{status}"
     return responses
 
@@ -271,9 +185,9 @@ def _success_description(status: int) -> str:
     return {200: "OK", 201: "Created", 204: "No Content"}[status]
 
 
-def _errors(details: Operation, path: str) -> set[int]:
+def _errors(details: Operation, path: str, token: str | None) -> set[int]:
     errors = set(details.errors)
-    if details.auth:
+    if token:
         errors |= {401, 429}
     if details.query is not None:
         errors.add(400)

@@ -9,31 +9,32 @@ from dataclasses import replace
 from typing import Any
 
 from flask import Response, current_app, request, url_for
-from flask_restful import Resource
+from sqlalchemy import Row
 from werkzeug.exceptions import PreconditionFailed
 from werkzeug.http import quote_etag
 
-from .errors import FieldErrors
-from .export import csv_response
-from .i18n import _
-from .limits import PROTECTED
-from .models import Kind, Transaction
-from .openapi import documented
-from .paging import encode_cursor, next_page_link
-from .schemas import (
-    dump_transaction_rows,
-    kind_page_query_schema,
+from ..errors import FieldErrors
+from ..export import csv_response
+from ..filters import Filters
+from ..i18n import _
+from ..models import Kind, etag
+from ..openapi.operation import documented
+from ..paging import encode_cursor, next_page_link
+from ..schemas.bodies import (
     load_body,
-    load_query,
     new_transaction_schemas,
     read_json,
+    transaction_patch_schemas,
+)
+from ..schemas.queries import (
+    kind_page_query_schema,
+    load_query,
     transaction_export_query_schema,
     transaction_page_query_schema,
-    transaction_patch_schemas,
-    transaction_schema,
-    transactions_schema,
 )
-from .store import Filters, Retry, current_store
+from ..schemas.responses import transaction_rows, transaction_schema, transactions_schema
+from ..stores.transactions import Retry
+from . import Resource, current_store
 
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?")
 
@@ -46,7 +47,7 @@ def list_page(filters: Filters, limit: int, after: tuple | None) -> tuple[Any, i
     if len(rows) > limit:
         rows = rows[:limit]
         headers["Link"] = next_page_link(encode_cursor(rows[-1]))
-    return dump_transaction_rows(rows), 200, headers
+    return transaction_rows.many(rows), 200, headers
 
 
 def retry_of(kind: Kind, payload: Any) -> Retry | None:
@@ -64,27 +65,27 @@ def retry_of(kind: Kind, payload: Any) -> Retry | None:
     return Retry(key, hashlib.sha256(canonical.encode()).hexdigest())
 
 
-def etag_header(etag: str) -> dict[str, str]:
-    return {"ETag": quote_etag(etag)}
+def etag_header(row: Row) -> dict[str, str]:
+    return {"ETag": quote_etag(etag(row))}
 
 
-def check_if_match(row: Transaction) -> None:
+def check_if_match(row: Row) -> None:
     """Refuse a change based on an outdated copy: `If-Match` must name the current ETag."""
-    if request.if_match and not request.if_match.contains(row.etag):
+    if request.if_match and not request.if_match.contains(etag(row)):
         raise PreconditionFailed(
             _("The transaction has changed: If-Match does not match its ETag.")
         )
 
 
 class _KindList(Resource):
-    method_decorators = PROTECTED
     kind: Kind
     item_endpoint: str
 
     @documented(
         returns=transactions_schema,
         query=kind_page_query_schema,
-        headers=("X-Total-Count", "Link"),
+        headers=("X-Total-Count",),
+        only={"Link": "Only while more rows remain."},
     )
     def get(self):
         """List a page of the caller's rows of this kind, newest first."""
@@ -107,20 +108,18 @@ class _KindList(Resource):
         store = current_store()
         if retry is None:
             row = store.add(self.kind, schema.load(payload))
-            return transaction_schema.dump(row), 201, self._created_headers(row.id, row.etag)
+            return transaction_rows.one(row), 201, self._created_headers(row.id, etag(row))
         record = store.replay(retry) or store.add_once(
-            self.kind, schema.load(payload), retry, render=transaction_schema.dump
+            self.kind, schema.load(payload), retry, render=transaction_rows.one
         )
-        body = current_app.json.loads(record.response)
-        return body, 201, self._created_headers(record.transaction_id, record.etag)
+        return record.response, 201, self._created_headers(record.transaction_id, record.etag)
 
     def _created_headers(self, transaction_id: int, etag: str) -> dict[str, str]:
         location = url_for(self.item_endpoint, transaction_id=transaction_id)
-        return {"Location": location, **etag_header(etag)}
+        return {"Location": location, "ETag": quote_etag(etag)}
 
 
 class _KindItem(Resource):
-    method_decorators = PROTECTED
     kind: Kind
 
     @documented(
@@ -132,9 +131,9 @@ class _KindItem(Resource):
     def get(self, transaction_id: int):
         """Return one of the caller's rows of this kind (304 if `If-None-Match` has its ETag)."""
         row = current_store().get(transaction_id, self.kind)
-        if request.if_none_match.contains_weak(row.etag):
-            return Response(status=304, headers=etag_header(row.etag))
-        return transaction_schema.dump(row), 200, etag_header(row.etag)
+        if request.if_none_match.contains_weak(etag(row)):
+            return Response(status=304, headers=etag_header(row))
+        return transaction_rows.one(row), 200, etag_header(row)
 
     @documented(
         returns=transaction_schema,
@@ -147,7 +146,7 @@ class _KindItem(Resource):
         """Change some fields of one of the caller's rows (412 if `If-Match` is outdated)."""
         fields = load_body(transaction_patch_schemas[self.kind])
         row = current_store().update(transaction_id, self.kind, fields, check_if_match)
-        return transaction_schema.dump(row), 200, etag_header(row.etag)
+        return transaction_rows.one(row), 200, etag_header(row)
 
     @documented(status=204, request_headers=("If-Match",), errors=(409, 412))
     def delete(self, transaction_id: int):
@@ -185,12 +184,15 @@ class Expense(_KindItem):
 class TransactionList(Resource):
     """The caller's incomes and expenses together."""
 
-    method_decorators = PROTECTED
-
     @documented(
         returns=transactions_schema,
         query=transaction_page_query_schema,
-        headers=("X-Total-Count", "Link", "Vary"),
+        headers=("Vary",),
+        only={
+            "X-Total-Count": "Only on JSON answers.",
+            "Link": "Only on JSON answers, while more rows remain.",
+            "Content-Disposition": "Only on CSV answers.",
+        },
         csv=True,
     )
     def get(self):
@@ -207,8 +209,6 @@ class TransactionList(Resource):
 class TransactionExport(Resource):
     """Every matching row of the caller's, as a CSV file."""
 
-    method_decorators = PROTECTED
-
     @documented(query=transaction_export_query_schema, headers=("Content-Disposition",), csv=True)
     def get(self):
         """Stream the caller's rows as CSV, newest first, with the list's filters and no limit."""
@@ -217,4 +217,4 @@ class TransactionExport(Resource):
 
 def export_csv() -> Response:
     filters = load_query(transaction_export_query_schema)["filters"]
-    return csv_response(current_store().each(filters))
+    return csv_response(current_store().batches(filters))

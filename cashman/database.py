@@ -1,0 +1,74 @@
+"""The database: the SQLAlchemy and Alembic extensions, and how requests use connections.
+
+Only stores (cashman.stores), models, migrations and the error handlers import this module.
+"""
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, has_request_context, request
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# Rows stay readable after commit: a response is dumped from the row just written.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+migrate = Migrate(directory=str(Path(__file__).parent / "migrations"))
+
+
+def init_database(app: Flask) -> None:
+    """Bind the extensions; on SQLite, tune every new connection."""
+    db.init_app(app)
+    migrate.init_app(app, db)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            busy_timeout = app.config["SQLITE_BUSY_TIMEOUT_MS"]
+            event.listen(db.engine, "connect", lambda conn, _: _tune_sqlite(conn, busy_timeout))
+
+
+def request_connection() -> Connection:
+    """The connection the current request's statements run on, opened by its first statement.
+
+    On PostgreSQL a GET only reads, so its connection autocommits: the database is spared a BEGIN
+    and a ROLLBACK per request (two round trips), and each statement still sees what was
+    committed before it began, as it would inside a READ COMMITTED transaction. SQLite's driver
+    begins a transaction only before a write, so there a GET has none to spare (and switching
+    the connection's mode would cost more than it saves). Other methods get a transaction, which
+    the store commits.
+    """
+    session = db.session()
+    if (
+        has_request_context()
+        and request.method == "GET"
+        and not session.in_transaction()
+        and session.get_bind().dialect.name == "postgresql"
+    ):
+        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session.connection()
+
+
+def write_connection() -> Connection:
+    """The request's connection for a write; refuses an autocommitting (GET) one."""
+    connection = db.session.connection()
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        raise RuntimeError("a write needs a transaction: GET requests must only read")
+    return connection
+
+
+def _tune_sqlite(connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    """WAL for concurrent readers, enforced foreign keys (cascades), waiting on locks, and the
+    Unicode-aware lower() that `q` searches use (cashman.models.unicode_lower)."""
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    connection.create_function("unicode_lower", 1, _lower, deterministic=True)
+
+
+def _lower(text: str | None) -> str | None:
+    return None if text is None else text.lower()

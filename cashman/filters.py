@@ -1,0 +1,25 @@
+"""What a list, an export, a balance or a summary is narrowed to.
+
+Query-string schemas build it and the transaction store reads it; neither imports the other.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from .models import Kind
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The narrowing of one read (None: no narrowing)."""
+
+    kind: Kind | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    category: str | None = None
+    text: str | None = None
+
+    @property
+    def only_kind(self) -> bool:
+        """True when nothing but the kind narrows the rows, so running totals answer."""
+        return (self.date_from, self.date_to, self.category, self.text) == (None,) * 4

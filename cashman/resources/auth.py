@@ -1,0 +1,113 @@
+"""Accounts and tokens: register, log in, refresh, log out, the caller's own account, and the
+public keys that verify tokens."""
+
+from flask import Response
+from werkzeug.datastructures import WWWAuthenticate
+from werkzeug.exceptions import Unauthorized
+
+from ..errors import FieldErrors
+from ..i18n import _
+from ..limits import failed_logins_by_username, login_by_address, register_by_address
+from ..openapi.operation import documented
+from ..passwords import hash_password, needs_rehash, verify_password
+from ..schemas.bodies import credentials_schema, load_body, register_schema
+from ..schemas.responses import access_token_schema, jwk_set_schema, tokens_schema, user_schema
+from ..stores.logins import LoginStore
+from ..stores.users import add_user, delete_user, find_user, get_user, replace_password_hash
+from ..tokens import (
+    current_login_id,
+    current_user_id,
+    issue_tokens,
+    published_keys,
+    refresh_access_token,
+)
+from . import Resource
+
+
+class Register(Resource):
+    """An account: a username and a password."""
+
+    public = True
+    rate_limits = (register_by_address,)
+
+    @documented(
+        returns=user_schema, status=201, body=register_schema, errors=(409, 429), tag="auth"
+    )
+    def post(self):
+        """Create an account."""
+        fields = load_body(register_schema)
+        user = add_user(fields["username"], hash_password(fields["password"]))
+        if user is None:
+            raise FieldErrors(
+                {"username": [_("This username is taken.")]},
+                409,
+                _("The username is already taken."),
+            )
+        return user_schema.dump(user), 201
+
+
+class Login(Resource):
+    """A login: a pair of tokens for a username and password."""
+
+    public = True
+    rate_limits = (failed_logins_by_username, login_by_address)
+
+    @documented(returns=tokens_schema, body=credentials_schema, errors=(401, 429), tag="auth")
+    def post(self):
+        """Exchange a username and password for an access and a refresh token."""
+        fields = load_body(credentials_schema)
+        user = find_user(fields["username"])
+        if not verify_password(user.password_hash if user else None, fields["password"]):
+            raise Unauthorized(
+                _("Wrong username or password."), www_authenticate=WWWAuthenticate("Bearer")
+            )
+        if needs_rehash(user.password_hash):
+            replace_password_hash(user, hash_password(fields["password"]))
+        return tokens_schema.dump(issue_tokens(user.id)), 200
+
+
+class Refresh(Resource):
+    """A new access token for a refresh token."""
+
+    token = "refresh"
+
+    @documented(returns=access_token_schema, tag="auth")
+    def post(self):
+        """Exchange a refresh token for a new access token of the same login."""
+        return access_token_schema.dump(refresh_access_token()), 200
+
+
+class Logout(Resource):
+    """The end of a login."""
+
+    @documented(status=204, tag="auth")
+    def post(self):
+        """End this login: its access and refresh tokens are refused from now on."""
+        LoginStore(current_user_id()).revoke(current_login_id())
+        return Response(status=204)
+
+
+class Me(Resource):
+    """The caller's own account."""
+
+    @documented(returns=user_schema, tag="auth")
+    def get(self):
+        """Return the caller's account."""
+        return user_schema.dump(get_user(current_user_id())), 200
+
+    @documented(status=204, tag="auth")
+    def delete(self):
+        """Delete the caller's account with all its transactions and tokens."""
+        delete_user(current_user_id())
+        return Response(status=204)
+
+
+class JWKS(Resource):
+    """The public keys that verify Cashman's tokens (RFC 7517); empty with HS256."""
+
+    public = True
+
+    @documented(returns=jwk_set_schema, database=False, tag="auth")
+    def get(self):
+        """Return the JWK Set: the current signing key, then the previous one during a rotation."""
+        return published_keys(), 200

@@ -1,0 +1,112 @@
+"""Request bodies: JSON the API takes. Unknown fields are errors; read-only ones say so."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from flask import request
+from marshmallow import Schema, ValidationError, fields, post_load, validates
+from marshmallow.validate import Length, Regexp
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from ..i18n import _, _l
+from ..models import Kind
+from .fields import Money, Text, TrimmedText
+from .responses import TransactionSchema
+
+
+class BodySchema(Schema):
+    """A request body; `answered_with` names the response whose other fields are read-only."""
+
+    answered_with: ClassVar[type[Schema] | None] = None
+
+    def handle_error(self, error: ValidationError, data: Any, *, many: bool, **kwargs) -> None:
+        """Say "Read-only field." where marshmallow would say "Unknown field." for `id` and such."""
+        if self.answered_with is None or not isinstance(error.messages, dict):
+            return
+        read_only = self.answered_with._declared_fields.keys() - self.fields.keys()
+        for name in read_only & error.messages.keys():
+            error.messages[name] = [_("Read-only field.")]
+
+
+class CredentialsSchema(BodySchema):
+    username = Text(required=True)
+    password = Text(required=True, load_only=True)
+
+
+class RegisterSchema(CredentialsSchema):
+    username = Text(
+        required=True,
+        validate=[
+            Length(3, 64),
+            Regexp(r"[A-Za-z0-9_.-]*\Z", error=_l("Use only letters, digits, '_', '.' and '-'.")),
+        ],
+        metadata={"pattern": "^[A-Za-z0-9_.-]*$"},  # the same rule, as an ECMA regex
+    )
+    password = Text(required=True, load_only=True, validate=Length(8, 128))
+
+
+def today_utc() -> date:
+    """The default `date`: a callable, so it is today at each request, not at import."""
+    return datetime.now(UTC).date()
+
+
+class TransactionBodySchema(BodySchema):
+    """A new transaction or the fields to change; each kind's subclass adds its sign rule."""
+
+    answered_with = TransactionSchema
+    kind: Kind | None = None
+
+    description = TrimmedText(required=True, validate=Length(1, 255))
+    amount = Money(required=True)
+    category = TrimmedText(allow_none=True, validate=Length(1, 64))
+    date = fields.Date(load_default=today_utc)
+
+    @validates("amount")
+    def _income_is_positive(self, value: Decimal, **kwargs: Any) -> None:
+        if self.kind is Kind.INCOME and value < 0:
+            raise ValidationError(_("An income must be positive."))
+
+    @post_load
+    def _expense_is_negative(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        if self.kind is Kind.EXPENSE and "amount" in data:
+            data["amount"] = -abs(data["amount"])
+        return data
+
+
+class IncomeSchema(TransactionBodySchema):
+    """A new income, or the fields to change: the amount must be positive."""
+
+    kind = Kind.INCOME
+
+
+class ExpenseSchema(TransactionBodySchema):
+    """A new expense, or the fields to change: stored negative whatever sign is sent."""
+
+    kind = Kind.EXPENSE
+
+
+register_schema = RegisterSchema()
+credentials_schema = CredentialsSchema()
+new_transaction_schemas = {Kind.INCOME: IncomeSchema(), Kind.EXPENSE: ExpenseSchema()}
+transaction_patch_schemas = {
+    Kind.INCOME: IncomeSchema(partial=True),
+    Kind.EXPENSE: ExpenseSchema(partial=True),
+}
+
+
+def read_json() -> Any:
+    """The parsed JSON request body; not JSON is a 400 or 415 problem."""
+    try:
+        return request.get_json()
+    except UnsupportedMediaType:
+        raise UnsupportedMediaType(
+            _("The request body must be JSON (Content-Type: application/json).")
+        ) from None
+    except BadRequest:
+        raise BadRequest(_("The request body is not valid JSON.")) from None
+
+
+def load_body(schema: Schema) -> dict[str, Any]:
+    """Validate the JSON request body; errors become a 400, 415 or 422 problem."""
+    return schema.load(read_json())

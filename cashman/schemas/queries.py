@@ -1,0 +1,88 @@
+"""Query strings: filters, paging and grouping. Unknown parameters are ignored."""
+
+from typing import Any
+
+from flask import request
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
+from marshmallow.validate import Length, OneOf, Range
+
+from ..errors import FieldErrors
+from ..filters import Filters
+from ..i18n import _, _l
+from ..models import Kind
+from .fields import Cursor, Text
+
+FILTER_NAMES = ("date_from", "date_to", "category", "text")
+
+
+class DateRangeQuerySchema(Schema):
+    """Query parameters shared by lists, exports, balances and summaries.
+
+    Loads into {"filters": Filters, ...the other parameters}.
+    """
+
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+
+    class Meta:
+        unknown = EXCLUDE
+
+    @validates_schema
+    def _from_is_not_after_to(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise ValidationError(_("Must not be after 'to'."), "from")
+
+    @post_load
+    def _to_filters(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        names = [name for name in FILTER_NAMES if name in data]
+        if "type" in data:
+            data["kind"] = Kind[data.pop("type").upper()]
+            names.append("kind")
+        return {"filters": Filters(**{name: data.pop(name) for name in names}), **data}
+
+
+class BalanceQuerySchema(DateRangeQuerySchema):
+    category = Text(validate=Length(1, 64))
+
+
+class SummaryQuerySchema(DateRangeQuerySchema):
+    group = fields.String(required=True, validate=OneOf(["month", "category"]))
+
+
+class KindFilterQuerySchema(BalanceQuerySchema):
+    text = Text(data_key="q", validate=Length(1, 255))
+
+
+class TransactionFilterQuerySchema(KindFilterQuerySchema):
+    type = fields.String(validate=OneOf(["income", "expense"]))
+
+
+class PageQuerySchema(Schema):
+    limit = fields.Integer(
+        load_default=50,
+        validate=Range(1, 500, error=_l("Must be between {min} and {max}.")),
+    )
+    cursor = Cursor()
+
+
+class KindPageQuerySchema(PageQuerySchema, KindFilterQuerySchema):
+    """/incomes and /expenses: a page, narrowed by dates, category and text."""
+
+
+class TransactionPageQuerySchema(PageQuerySchema, TransactionFilterQuerySchema):
+    """/transactions: as for one kind, and `type` narrows to one kind."""
+
+
+kind_page_query_schema = KindPageQuerySchema()
+transaction_page_query_schema = TransactionPageQuerySchema()
+transaction_export_query_schema = TransactionFilterQuerySchema()
+balance_query_schema = BalanceQuerySchema()
+summary_query_schema = SummaryQuerySchema()
+
+
+def load_query(schema: Schema) -> dict[str, Any]:
+    """Validate query parameters; errors become a 400 problem naming each parameter."""
+    try:
+        return schema.load(request.args)
+    except ValidationError as error:
+        raise FieldErrors(error.messages, 400, _("The query has invalid parameters.")) from None

@@ -1,0 +1,188 @@
+"""Response bodies: what the API answers, every always-present field marked `required`.
+
+Transaction rows become JSON one way only: `transaction_rows`, a dump plan compiled from
+`TransactionSchema` (a test checks it is byte-for-byte marshmallow's own dump).
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, fields
+from sqlalchemy import Row
+
+from ..models import Kind
+from .fields import Money
+
+
+class ResponseSchema(Schema):
+    """A body the API sends. The OpenAPI document types its amounts as plain numbers and lets
+    it gain fields (no `additionalProperties: false`), so clients keep working when it does."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class UserSchema(ResponseSchema):
+    id = fields.Integer(required=True)
+    username = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+
+
+class AccessTokenSchema(ResponseSchema):
+    """A new access token (the answer of a refresh)."""
+
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"enum": ["Bearer"]})
+    expires_in = fields.Integer(
+        required=True, metadata={"description": "Seconds until the access token expires."}
+    )
+
+
+class TokensSchema(AccessTokenSchema):
+    """The tokens of a new login."""
+
+    refresh_token = fields.String(required=True)
+
+    class Meta:
+        unknown = EXCLUDE
+        fields = ("access_token", "refresh_token", "token_type", "expires_in")
+
+
+class HealthSchema(ResponseSchema):
+    status = fields.String(required=True, metadata={"enum": ["ok"]})
+
+
+class ProblemSchema(ResponseSchema):
+    """RFC 9457 problem details: the body of every error (`application/problem+json`)."""
+
+    type = fields.String(required=True, metadata={"enum": ["about:blank"]})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Each invalid field, parameter or header with its messages."},
+    )
+    request_id = fields.String(
+        required=True, metadata={"description": "The request's X-Request-ID, for support."}
+    )
+
+
+class JWKSchema(ResponseSchema):
+    """A public key (RFC 7517): RSA keys carry `n` and `e`, EC keys `crv`, `x` and `y`."""
+
+    kty = fields.String(required=True, metadata={"enum": ["RSA", "EC"]})
+    kid = fields.String(required=True, metadata={"description": "The RFC 7638 thumbprint."})
+    alg = fields.String(required=True, metadata={"enum": ["RS256", "ES256"]})
+    use = fields.String(required=True, metadata={"enum": ["sig"]})
+    n = fields.String()
+    e = fields.String()
+    crv = fields.String()
+    x = fields.String()
+    y = fields.String()
+
+
+class JWKSetSchema(ResponseSchema):
+    keys = fields.List(
+        fields.Nested(JWKSchema),
+        required=True,
+        metadata={"description": "The signing key first, then the previous one; none with HS256."},
+    )
+
+
+class TransactionSchema(ResponseSchema):
+    """An income or an expense as answered (an expense's amount is negative)."""
+
+    id = fields.Integer(required=True)
+    type = fields.Enum(Kind, required=True)
+    description = fields.String(required=True)
+    amount = Money(required=True)
+    category = fields.String(required=True, allow_none=True)
+    date = fields.Date(required=True)
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class TotalsSchema(ResponseSchema):
+    income = Money(required=True)
+    expenses = Money(required=True, metadata={"description": "Negative, or 0."})
+    balance = Money(required=True, metadata={"description": "income + expenses"})
+    count = fields.Integer(required=True)
+
+
+class SummarySchema(TotalsSchema):
+    key = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": 'The month ("2026-11") or the category (null: none).'},
+    )
+
+    class Meta:
+        unknown = EXCLUDE
+        fields = ("key", "income", "expenses", "balance", "count")
+
+
+# How each field type of a response writes a (non-null) value, as marshmallow's dump does.
+FAST_FORMATS: dict[type, Callable[[Any], Any]] = {
+    fields.Integer: int,
+    fields.String: str,
+    Money: lambda amount: amount,
+    fields.Enum: lambda member: member.name,
+    fields.Date: lambda day: day.isoformat(),
+    fields.DateTime: lambda moment: moment.isoformat(),
+}
+
+
+class RowDumper:
+    """`schema.dump(rows, many=True)` for database rows, without marshmallow's per-field,
+    per-row dispatch.
+
+    The names, their order and each value's format come from the schema's fields (looked up
+    once), so the schema stays the one definition. Values are read by position: a plan is
+    compiled once per set of columns a query returns, then reused for every row.
+    """
+
+    def __init__(self, schema: Schema) -> None:
+        self.fields = []
+        for name, field in schema.dump_fields.items():
+            kind = next(cls for cls in type(field).__mro__ if cls in FAST_FORMATS)
+            self.fields.append(
+                (field.data_key or name, field.attribute or name, FAST_FORMATS[kind])
+            )
+        self.plans: dict[tuple[str, ...], list[tuple[str, int, Callable]]] = {}
+
+    def many(self, rows: Sequence[Row]) -> list[dict[str, Any]]:
+        """Every row as the schema would dump it."""
+        if not rows:
+            return []
+        steps = self._plan(rows[0]._fields)
+        return [
+            {
+                key: None if (value := row[index]) is None else write(value)
+                for key, index, write in steps
+            }
+            for row in rows
+        ]
+
+    def one(self, row: Row) -> dict[str, Any]:
+        """One row as the schema would dump it."""
+        return self.many([row])[0]
+
+    def _plan(self, columns: tuple[str, ...]) -> list[tuple[str, int, Callable]]:
+        if (plan := self.plans.get(columns)) is None:
+            plan = [(key, columns.index(attr), write) for key, attr, write in self.fields]
+            self.plans[columns] = plan
+        return plan
+
+
+tokens_schema = TokensSchema()
+access_token_schema = AccessTokenSchema()
+jwk_set_schema = JWKSetSchema()
+health_schema = HealthSchema()
+user_schema = UserSchema()
+transaction_schema = TransactionSchema()
+transactions_schema = TransactionSchema(many=True)
+totals_schema = TotalsSchema()
+summary_schema = SummarySchema(many=True)
+transaction_rows = RowDumper(transaction_schema)

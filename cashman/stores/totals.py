@@ -1,0 +1,35 @@
+"""Each user's running count and sum per kind, kept by every transaction write.
+
+They answer the unfiltered X-Total-Count and /balance in constant time, however many rows the
+user owns. Only the transaction store calls this, inside the write's own database transaction.
+"""
+
+from functools import cache
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..database import write_connection
+from ..models import Kind, TransactionTotal
+
+
+def add_to_totals(user_id: int, kind: Kind, count: int, cents: int) -> None:
+    """Add to the user's running totals of one kind, creating them on first use."""
+    connection = write_connection()
+    connection.execute(
+        _totals_upsert(connection.dialect.name),
+        {"user_id": user_id, "type": kind, "count": count, "amount_cents": cents},
+    )
+
+
+@cache
+def _totals_upsert(dialect_name: str) -> Insert:
+    """INSERT ... ON CONFLICT DO UPDATE that adds to a running total, built once per engine."""
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(TransactionTotal)
+    return insert.on_conflict_do_update(
+        index_elements=["user_id", "type"],
+        set_={
+            "count": TransactionTotal.count + insert.excluded.count,
+            "amount_cents": TransactionTotal.amount_cents + insert.excluded.amount_cents,
+        },
+    )

@@ -1,0 +1,41 @@
+"""Accounts: found by name whatever its case, created, read and deleted."""
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..database import db
+from ..models import User
+
+
+def find_user(username: str) -> User | None:
+    """Return the user with this name, whatever its case (served by a unique index)."""
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
+def add_user(username: str, password_hash: str) -> User | None:
+    """Create an account; None when the name is taken (in any case)."""
+    user = User(username=username, password_hash=password_hash)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return None
+    return user
+
+
+def get_user(user_id: int) -> User | None:
+    """Return the account with this id, if it still exists."""
+    return db.session.get(User, user_id)
+
+
+def replace_password_hash(user: User, password_hash: str) -> None:
+    """Store a new hash of the same password (made at the configured cost)."""
+    user.password_hash = password_hash
+    db.session.commit()
+
+
+def delete_user(user_id: int) -> None:
+    """Delete an account; its logins and transactions go with it (ON DELETE CASCADE)."""
+    db.session.execute(delete(User).where(User.id == user_id))
+    db.session.commit()

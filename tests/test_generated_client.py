@@ -1,0 +1,268 @@
+"""A client generated from the served OpenAPI document works, and its types match the answers.
+
+API users generate clients from GET /openapi.json. A response field the document leaves out of
+`required` becomes `X | Unset` in such a client, so every caller has to narrow or cast a field
+the server always sends; an `amount` typed `float | str` has to be parsed by every caller. This
+test generates the client with openapi-python-client from what a real server serves, drives a
+whole income's life through the generated functions only, and checks the models' types.
+
+The generated package is imported at run time, where no static type checker looks, so the types
+are checked by resolving the models' annotations (`typing.get_type_hints`) instead.
+"""
+
+import datetime
+import importlib
+import json
+import subprocess
+import sys
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import httpx
+import pytest
+from live import request
+
+PACKAGE = "cashman_generated_client"
+GENERATOR_TIMEOUT = 120  # seconds; it takes about 2
+HTTP_TIMEOUT = httpx.Timeout(10.0)
+UNSET = f"{PACKAGE}.types.Unset"  # shortened to `Unset` in messages
+PASSWORD = "correct horse battery"
+UTC_OFFSET = datetime.timedelta(0)
+ACCESS_TOKEN_SECONDS = 15 * 60  # the default: the live server sets no JWT_ACCESS_TOKEN_EXPIRES
+
+
+@pytest.fixture
+def client_package(live_server: str, tmp_path: Path) -> Iterator[ModuleType]:
+    """Generate the client from the document the live server serves; import it; forget it after."""
+    status, _, document = request(live_server, "GET", "/openapi.json")
+    assert status == 200
+    spec = tmp_path / "openapi.json"
+    spec.write_text(json.dumps(document))
+    # No post hooks: the default ones run ruff over the output, which only restyles it.
+    config = tmp_path / "generator.json"
+    config.write_text(json.dumps({"post_hooks": []}))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "openapi_python_client",
+            "generate",
+            f"--path={spec}",
+            f"--config={config}",
+            "--meta=none",
+            f"--output-path={tmp_path / PACKAGE}",
+            "--fail-on-warning",  # a warning means an operation or model was left out
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=GENERATOR_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    sys.path.insert(0, str(tmp_path))
+    importlib.invalidate_caches()
+    try:
+        yield importlib.import_module(PACKAGE)
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [name for name in sys.modules if name.partition(".")[0] == PACKAGE]:
+            del sys.modules[name]
+
+
+def assert_fully_described(model, content: bytes) -> None:
+    """The model holds exactly the JSON the server sent: no field the document forgot.
+
+    With `additionalProperties: false` the generated model has no `additional_properties` and
+    drops unknown keys, so `to_dict()` would miss them; without it, they would land there.
+    """
+    assert model.to_dict() == json.loads(content)
+    assert getattr(model, "additional_properties", {}) == {}
+
+
+def mistyped_fields(expected: dict[type, dict[str, object]]) -> list[str]:
+    """Each field whose resolved annotation is not the expected one, as `Model.field: found`."""
+    found = []
+    for model_class, fields in expected.items():
+        hints = typing.get_type_hints(model_class)
+        hints.pop("additional_properties", None)
+        for name in sorted(hints.keys() | fields.keys()):
+            if hints.get(name) != fields.get(name):
+                hint = str(hints.get(name)).replace(UNSET, "Unset")
+                found.append(f"{model_class.__name__}.{name}: {hint}")
+    return found
+
+
+def test_generated_client_drives_an_income_through_its_life(live_server, client_package):
+    """Register, log in, record, list, read, change and delete through the generated client.
+
+    Every field of every parsed answer is read as the client types it, with no cast: the
+    values must be the ones sent, of the API's types (`amount` a number, timestamps in UTC).
+    Then the models' annotations must say so too: no `Unset` and no `float | str`.
+    """
+
+    def operation(name: str) -> ModuleType:
+        return importlib.import_module(f"{PACKAGE}.api.{name}")
+
+    models = importlib.import_module(f"{PACKAGE}.models")
+    started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+    today = started.date()
+
+    with client_package.Client(
+        base_url=live_server, timeout=HTTP_TIMEOUT, raise_on_unexpected_status=True
+    ) as anonymous:
+        registered = operation("auth.post_register").sync_detailed(
+            client=anonymous, body=models.Register(username="alice", password=PASSWORD)
+        )
+        assert registered.status_code == 201, registered.content
+        user = registered.parsed
+        assert type(user.id) is int and user.id > 0
+        assert user.username == "alice"
+        assert user.created_at.utcoffset() == UTC_OFFSET
+        assert started <= user.created_at <= datetime.datetime.now(datetime.UTC)
+        assert_fully_described(user, registered.content)
+
+        logged_in = operation("auth.post_login").sync_detailed(
+            client=anonymous, body=models.Credentials(username="alice", password=PASSWORD)
+        )
+        assert logged_in.status_code == 200, logged_in.content
+        tokens = logged_in.parsed
+        assert tokens.access_token.startswith("eyJ")
+        assert tokens.refresh_token.startswith("eyJ")
+        assert tokens.refresh_token != tokens.access_token
+        assert tokens.token_type == "Bearer"
+        assert tokens.expires_in == ACCESS_TOKEN_SECONDS
+        assert_fully_described(tokens, logged_in.content)
+
+    with client_package.AuthenticatedClient(
+        base_url=live_server,
+        token=tokens.refresh_token,
+        timeout=HTTP_TIMEOUT,
+        raise_on_unexpected_status=True,
+    ) as refreshing:
+        refreshed = operation("auth.post_refresh").sync_detailed(client=refreshing)
+        assert refreshed.status_code == 200, refreshed.content
+        access = refreshed.parsed
+        assert access.access_token.startswith("eyJ")
+        assert access.token_type == "Bearer"
+        assert access.expires_in == ACCESS_TOKEN_SECONDS
+        assert_fully_described(access, refreshed.content)
+
+    with client_package.AuthenticatedClient(
+        base_url=live_server,
+        token=access.access_token,
+        timeout=HTTP_TIMEOUT,
+        raise_on_unexpected_status=True,
+    ) as alice:
+        created = operation("transactions.post_income_list").sync_detailed(
+            client=alice,
+            body=models.Income(
+                description="Salary",
+                amount="5000.10",
+                category="job",
+                date=datetime.date(2024, 5, 31),
+            ),
+        )
+        assert created.status_code == 201, created.content
+        income = created.parsed
+        assert type(income.id) is int and income.id > 0
+        assert income.type_ == "INCOME"
+        assert income.description == "Salary"
+        assert type(income.amount) is float and income.amount == 5000.10
+        assert income.category == "job"
+        assert income.date == datetime.date(2024, 5, 31)
+        assert income.created_at.utcoffset() == UTC_OFFSET
+        assert started <= income.created_at <= datetime.datetime.now(datetime.UTC)
+        assert income.updated_at == income.created_at
+        assert created.headers["Location"] == f"/incomes/{income.id}"
+        assert_fully_described(income, created.content)
+
+        spent = operation("transactions.post_expense_list").sync_detailed(
+            client=alice, body=models.Expense(description="Coffee", amount=3.5)
+        )
+        assert spent.status_code == 201, spent.content
+        expense = spent.parsed
+        assert type(expense.id) is int and expense.id != income.id
+        assert expense.type_ == "EXPENSE"
+        assert expense.description == "Coffee"
+        assert type(expense.amount) is float and expense.amount == -3.5  # stored negative
+        assert expense.category is None
+        assert expense.date in {today, datetime.datetime.now(datetime.UTC).date()}
+        assert expense.created_at.utcoffset() == UTC_OFFSET
+        assert expense.updated_at == expense.created_at
+        assert_fully_described(expense, spent.content)
+
+        listed = operation("transactions.get_income_list").sync_detailed(client=alice)
+        assert listed.status_code == 200, listed.content
+        assert listed.parsed == [income]  # incomes only: not the expense
+        assert listed.headers["X-Total-Count"] == "1"
+        assert [row.to_dict() for row in listed.parsed] == json.loads(listed.content)
+
+        got = operation("transactions.get_income").sync_detailed(income.id, client=alice)
+        assert got.status_code == 200, got.content
+        assert got.parsed == income
+        assert_fully_described(got.parsed, got.content)
+
+        patched = operation("transactions.patch_income").sync_detailed(
+            income.id,
+            client=alice,
+            body=models.IncomePatch(description="Salary, May", amount=5100.25, category=None),
+        )
+        assert patched.status_code == 200, patched.content
+        changed = patched.parsed
+        assert changed.id == income.id
+        assert changed.type_ == "INCOME"
+        assert changed.description == "Salary, May"
+        assert type(changed.amount) is float and changed.amount == 5100.25
+        assert changed.category is None
+        assert changed.date == datetime.date(2024, 5, 31)
+        assert changed.created_at == income.created_at
+        assert changed.updated_at.utcoffset() == UTC_OFFSET
+        assert income.updated_at <= changed.updated_at <= datetime.datetime.now(datetime.UTC)
+        assert_fully_described(changed, patched.content)
+
+        deleted = operation("transactions.delete_income").sync_detailed(income.id, client=alice)
+        assert (deleted.status_code, deleted.content) == (204, b"")
+
+        gone = operation("transactions.get_income").sync_detailed(income.id, client=alice)
+        assert gone.status_code == 404, gone.content
+        problem = gone.parsed
+        assert problem.type_ == "about:blank"
+        assert problem.title == "Not Found"
+        assert problem.status == 404
+        assert type(problem.detail) is str and problem.detail
+        assert problem.request_id == gone.headers["X-Request-ID"]
+        assert_fully_described(problem, gone.content)
+
+    # Last, so that a failure here means the client works but its types are wrong: what the
+    # server always sends must be required (never `Unset`); `category` is the one field that may
+    # be null; `amount` is a number in every answer (not `float | str`).
+    mistyped = mistyped_fields(
+        {
+            models.User: {"id": int, "username": str, "created_at": datetime.datetime},
+            models.Tokens: {
+                "access_token": str,
+                "refresh_token": str,
+                "token_type": models.TokensTokenType,
+                "expires_in": int,
+            },
+            models.AccessToken: {
+                "access_token": str,
+                "token_type": models.AccessTokenTokenType,
+                "expires_in": int,
+            },
+            models.Transaction: {
+                "id": int,
+                "type_": models.TransactionType,
+                "description": str,
+                "amount": float,
+                "category": str | None,
+                "date": datetime.date,
+                "created_at": datetime.datetime,
+                "updated_at": datetime.datetime,
+            },
+        }
+    )
+    assert mistyped == [], "fields typed unlike what the server sends:\n" + "\n".join(mistyped)
