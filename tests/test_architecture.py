@@ -4,6 +4,7 @@ Read from the source with `ast`, so each rule holds for every module, including 
 """
 
 import ast
+import re
 from pathlib import Path
 
 from live import ROOT
@@ -82,3 +83,23 @@ def test_resources_tokens_and_schemas_never_import_the_database():
         if name.startswith(NEVER_IMPORT_THE_DATABASE)
     }
     assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_the_architecture_page_names_every_module_and_only_real_ones():
+    """docs/architecture.md stays true: each module is placed in a layer, none is invented."""
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    missing = []
+    for path in MODULES.values():
+        relative = path.relative_to(PACKAGE)
+        if path.name != "__init__.py":
+            named = f"`{path.name}`" in page or f"`{relative}`" in page
+        elif relative.parent.parts:
+            named = f"`{relative.parent}/`" in page
+        else:
+            named = "`cashman/__init__.py`" in page
+        if not named:
+            missing.append(str(relative))
+    assert missing == []
+    existing = {path.name for path in ROOT.rglob("*.py") if ".venv" not in path.parts}
+    invented = {name for name in re.findall(r"`(?:[\w/]+/)?(\w+\.py)`", page)} - existing
+    assert invented == set()
