@@ -114,9 +114,9 @@ class _KindList(Resource):
         )
         return record.response, 201, self._created_headers(record.transaction_id, record.etag)
 
-    def _created_headers(self, transaction_id: int, etag: str) -> dict[str, str]:
+    def _created_headers(self, transaction_id: int, tag: str) -> dict[str, str]:
         location = url_for(self.item_endpoint, transaction_id=transaction_id)
-        return {"Location": location, "ETag": quote_etag(etag)}
+        return {"Location": location, "ETag": quote_etag(tag)}
 
 
 class _KindItem(Resource):
