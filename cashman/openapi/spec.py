@@ -37,8 +37,7 @@ def _money_property(converter, field, **kwargs) -> dict:
         return {
             "type": "number",
             "description": "An exact amount with 2 decimal places (a JSON number as written, "
-            "never rounded through a float by the server).",
-            "examples": [12.5],
+            "never rounded through a float by the server), e.g. 12.50.",
         }
     if getattr(field.parent, "kind", None) is Kind.INCOME:
         return {
