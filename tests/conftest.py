@@ -1,18 +1,14 @@
 """Fixtures: a migrated database per run (SQLite, or --database-url), emptied after each test."""
 
-from dataclasses import dataclass
-
 import flask_migrate
 import pytest
+from helpers import Account, json_body, login, make_app, register
 from live import running_server
 from sqlalchemy import text
 
 from cashman import create_app
 from cashman.database import db
-from cashman.limits import limiter
 from config import TestingConfig
-
-PASSWORD = "correct horse battery"
 
 
 def pytest_addoption(parser):
@@ -45,19 +41,6 @@ def migrated_url(database_url, secret) -> str:
         flask_migrate.upgrade()
         db.engine.dispose()
     return database_url
-
-
-def make_app(url: str, secret: str, testing: bool = True, environ: dict | None = None, **settings):
-    """An app on `url`; `environ` as if set in the environment, `settings` set on the config."""
-    config = TestingConfig({"DATABASE_URL": url, "JWT_SECRET_KEY": secret, **(environ or {})})
-    config.TESTING = testing
-    for name, value in settings.items():
-        setattr(config, name, value)
-    app = create_app(config)
-    # One Limiter serves every app of the process (in production there is one app per process):
-    # start each test app with no counts left over from another.
-    limiter.reset()
-    return app
 
 
 def empty_tables(app) -> None:
@@ -107,37 +90,13 @@ def prod_client(prod_app):
     return prod_app.test_client()
 
 
-@dataclass
-class Account:
-    id: int
-    username: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
-def register(client, username: str, password: str = PASSWORD) -> int:
-    response = client.post("/auth/register", json={"username": username, "password": password})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
-def login(client, username: str, password: str = PASSWORD) -> dict:
-    response = client.post("/auth/login", json={"username": username, "password": password})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
 @pytest.fixture
 def make_account():
     """Register and log in a user on a given client."""
 
     def make(client, username: str) -> Account:
         user_id = register(client, username)
-        tokens = login(client, username)
+        tokens = json_body(login(client, username))
         return Account(user_id, username, tokens["access_token"], tokens["refresh_token"])
 
     return make

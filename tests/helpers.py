@@ -1,6 +1,98 @@
-"""Assertions shared by the tests."""
+"""What the tests share: apps, accounts, rows, and the assertions on answers.
 
+Fixtures are in conftest.py, which builds them from these; tests import from here.
+The live-server counterparts of register, login, add_row, json_body and assert_problem are in
+live.py, which imports this module: the app is imported only where an app is built, so talking
+to a live server (tests/fuzz/run.py) does not load it.
+"""
+
+from dataclasses import dataclass
 from datetime import datetime
+
+PASSWORD = "correct horse battery"
+NOT_FOUND = (
+    "The requested URL was not found on the server. If you entered the URL manually please "
+    "check your spelling and try again."
+)
+
+
+# Apps
+
+
+def make_app(url: str, secret: str, testing: bool = True, environ: dict | None = None, **settings):
+    """An app on `url`; `environ` as if set in the environment, `settings` set on the config."""
+    from cashman import create_app
+    from cashman.limits import limiter
+    from config import TestingConfig
+
+    config = TestingConfig({"DATABASE_URL": url, "JWT_SECRET_KEY": secret, **(environ or {})})
+    config.TESTING = testing
+    for name, value in settings.items():
+        setattr(config, name, value)
+    app = create_app(config)
+    # One Limiter serves every app of the process (in production there is one app per process):
+    # start each test app with no counts left over from another.
+    limiter.reset()
+    return app
+
+
+# Accounts
+
+
+@dataclass
+class Account:
+    id: int
+    username: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def register(client, username: str, password: str = PASSWORD) -> int:
+    """Register a user (which must succeed); return its id."""
+    body = {"username": username, "password": password}
+    return json_body(client.post("/auth/register", json=body), 201)["id"]
+
+
+def login(client, username: str, password: str = PASSWORD, **headers):
+    """POST /auth/login and return the response, whatever it is.
+
+    For the tokens of a login that must succeed: `json_body(login(client, name))`.
+    """
+    body = {"username": username, "password": password}
+    return client.post("/auth/login", json=body, headers=headers)
+
+
+# Rows
+
+
+ROW = {"description": "Salary", "amount": 1}  # what a row holds unless a test says otherwise
+
+
+def add_row(client, account, collection: str = "incomes", **fields) -> dict:
+    """Create a row of `account` (which must succeed); return it as answered."""
+    response = client.post(f"/{collection}", json={**ROW, **fields}, headers=account.headers)
+    return json_body(response, 201)
+
+
+# Answers
+
+
+def json_body(response, status: int = 200):
+    """The JSON body of a response that must have `status` (the body is shown if not)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def problem_body(status: int, title: str, detail: str, errors=None) -> dict:
+    """An RFC 9457 problem as the API writes it, but for its request_id."""
+    expected = {"type": "about:blank", "title": title, "status": status, "detail": detail}
+    if errors is not None:
+        expected["errors"] = errors
+    return expected
 
 
 def assert_problem(response, status: int, title: str, detail: str, errors=None) -> None:
@@ -8,9 +100,7 @@ def assert_problem(response, status: int, title: str, detail: str, errors=None) 
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.headers["Content-Type"] == "application/problem+json"
     assert response.data.endswith(b"}\n")  # readable in a terminal, like Flask's own JSON
-    expected = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-    if errors is not None:
-        expected["errors"] = errors
+    expected = problem_body(status, title, detail, errors)
     expected["request_id"] = response.headers["X-Request-ID"]
     assert response.get_json() == expected
 
@@ -26,6 +116,9 @@ def assert_timestamp(value: str) -> None:
     """An ISO 8601 timestamp with a UTC offset."""
     assert datetime.fromisoformat(value).utcoffset().total_seconds() == 0, value
     assert value.endswith("+00:00"), value
+
+
+# Routes
 
 
 def protected_routes() -> list[tuple[str, str, str]]:

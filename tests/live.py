@@ -1,4 +1,8 @@
-"""Run the start script (boot.sh) as a real gunicorn server on 127.0.0.1 and talk to it."""
+"""Run the start script (boot.sh) as a real gunicorn server on 127.0.0.1 and talk to it.
+
+An answer is (status, headers, parsed JSON or None). register, login, add_row, json_body and
+assert_problem are helpers.py's, over HTTP: the same names, arguments and checks.
+"""
 
 import json
 import socket
@@ -12,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from helpers import PASSWORD, ROW, problem_body
 
 ROOT = Path(__file__).resolve().parents[1]
 STRONG_SECRET = "live-server-secret-that-is-long-enough-0123456789"
@@ -50,6 +56,39 @@ def request(base: str, method: str, path: str, body=None, token=None, raw=None, 
     except urllib.error.HTTPError as error:
         status, response_headers, payload = error.code, error.headers, error.read()
     return status, response_headers, json.loads(payload) if payload else None
+
+
+def register(base: str, username: str, password: str = PASSWORD) -> int:
+    """Register a user (which must succeed); return its id."""
+    body = {"username": username, "password": password}
+    return json_body(request(base, "POST", "/auth/register", body), 201)["id"]
+
+
+def login(base: str, username: str, password: str = PASSWORD, **headers):
+    """POST /auth/login and return the answer, whatever it is."""
+    body = {"username": username, "password": password}
+    return request(base, "POST", "/auth/login", body, headers=headers)
+
+
+def add_row(base: str, token: str, collection: str = "incomes", **fields) -> dict:
+    """Create a row with `token` (which must succeed); return it as answered."""
+    return json_body(request(base, "POST", f"/{collection}", {**ROW, **fields}, token=token), 201)
+
+
+def json_body(answer, status: int = 200):
+    """The JSON body of an answer that must have `status` (the body is shown if not)."""
+    answered, _, body = answer
+    assert answered == status, body
+    return body
+
+
+def assert_problem(answer, status: int, title: str, detail: str, errors=None) -> None:
+    """Check an answer is the RFC 9457 problem helpers.assert_problem checks."""
+    answered, headers, body = answer
+    assert answered == status, body
+    assert headers["Content-Type"] == "application/problem+json"
+    expected = problem_body(status, title, detail, errors)
+    assert body == {**expected, "request_id": headers["X-Request-ID"]}
 
 
 @dataclass

@@ -2,8 +2,16 @@
 
 import jwt
 import pytest
-from conftest import PASSWORD, login, register
-from helpers import assert_invalid_body, assert_problem, assert_timestamp
+from helpers import (
+    PASSWORD,
+    add_row,
+    assert_invalid_body,
+    assert_problem,
+    assert_timestamp,
+    json_body,
+    login,
+    register,
+)
 
 WRONG_CREDENTIALS = "Wrong username or password."
 
@@ -87,9 +95,7 @@ def test_register_accepts_the_length_limits(client):
 
 def test_login_returns_bearer_tokens(client, app):
     user_id = register(client, "alice")
-    response = client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
-    assert response.status_code == 200
-    body = response.get_json()
+    body = json_body(login(client, "alice"))
     assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in"}
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 900
@@ -107,7 +113,7 @@ def test_login_returns_bearer_tokens(client, app):
 
 def test_login_ignores_the_case_of_the_username(client):
     register(client, "Alice")
-    assert login(client, "aLiCe")["token_type"] == "Bearer"
+    assert json_body(login(client, "aLiCe"))["token_type"] == "Bearer"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +125,7 @@ def test_login_ignores_the_case_of_the_username(client):
 )
 def test_login_answers_the_same_for_unknown_user_and_wrong_password(client, credentials):
     register(client, "alice")
-    response = client.post("/auth/login", json=credentials)
+    response = login(client, **credentials)
     assert_problem(response, 401, "Unauthorized", WRONG_CREDENTIALS)
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
@@ -155,7 +161,7 @@ def test_refresh_issues_a_working_access_token(client, alice):
 
 
 def test_logout_revokes_both_tokens_of_that_login_only(client, alice):
-    other_login = login(client, "alice")
+    other_login = json_body(login(client, "alice"))
     other_headers = {"Authorization": f"Bearer {other_login['access_token']}"}
 
     response = client.post("/auth/logout", headers=alice.headers)
@@ -194,8 +200,8 @@ def test_delete_me_removes_account_rows_and_tokens(client, app, alice, bob):
     from cashman.database import db
     from cashman.models import LoginSession, Transaction, User
 
-    client.post("/incomes", json={"description": "Salary", "amount": 5000}, headers=alice.headers)
-    client.post("/incomes", json={"description": "Gift", "amount": 10}, headers=bob.headers)
+    add_row(client, alice, description="Salary", amount=5000)
+    add_row(client, bob, description="Gift", amount=10)
 
     response = client.delete("/auth/me", headers=alice.headers)
     assert response.status_code == 204
@@ -207,15 +213,18 @@ def test_delete_me_removes_account_rows_and_tokens(client, app, alice, bob):
             assert count == 0, model
         assert db.session.scalar(db.select(db.func.count()).select_from(Transaction)) == 1
 
-    for token in (alice.access_token, alice.refresh_token):
+    revoked = "The token has been revoked."
+    for token, detail in [
+        (alice.access_token, "The token is invalid: Only refresh tokens are allowed."),
+        (alice.refresh_token, revoked),
+    ]:
         refused = client.post("/auth/refresh", headers={"Authorization": f"Bearer {token}"})
-        assert refused.status_code == 401
-    assert client.get("/auth/me", headers=alice.headers).status_code == 401
-    relogin = client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
-    assert_problem(relogin, 401, "Unauthorized", WRONG_CREDENTIALS)
+        assert_problem(refused, 401, "Unauthorized", detail)
+    assert_problem(client.get("/auth/me", headers=alice.headers), 401, "Unauthorized", revoked)
+    assert_problem(login(client, "alice"), 401, "Unauthorized", WRONG_CREDENTIALS)
     # The name is free again, and the new account starts empty.
     register(client, "alice")
-    fresh = login(client, "alice")
+    fresh = json_body(login(client, "alice"))
     listed = client.get("/incomes", headers={"Authorization": f"Bearer {fresh['access_token']}"})
     assert listed.get_json() == []
     assert [
@@ -246,7 +255,7 @@ def test_a_new_login_forgets_the_users_expired_logins(client, app, alice, bob):
             db.session.add(LoginSession(id=session_id, user_id=owner, expires_at=past))
         db.session.commit()
 
-    login(client, "alice")
+    json_body(login(client, "alice"))
     with app.app_context():
         remaining = set(db.session.scalars(db.select(LoginSession.id)))
     assert "a" * 32 not in remaining
@@ -265,9 +274,9 @@ def test_login_upgrades_a_hash_made_at_another_cost(client, app):
         db.session.add(User(username="legacy", password_hash=old_hash))
         db.session.commit()
 
-    login(client, "legacy")
+    json_body(login(client, "legacy"))
     with app.app_context():
         new_hash = db.session.scalar(db.select(User.password_hash))
     assert new_hash != old_hash
     assert "$m=1024,t=1,p=1$" in new_hash  # the testing cost
-    assert login(client, "legacy")["token_type"] == "Bearer"
+    assert json_body(login(client, "legacy"))["token_type"] == "Bearer"

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from live import request
+from live import add_row, json_body, login, register
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -19,18 +19,11 @@ if not CHROMIUM.exists() and os.environ.get("CASHMAN_REQUIRE_BROWSER") != "1":
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 
-def token_with_rows(base: str) -> str:
-    credentials = {"username": "browser", "password": "correct horse battery"}
-    assert request(base, "POST", "/auth/register", credentials)[0] == 201
-    token = request(base, "POST", "/auth/login", credentials)[2]["access_token"]
-    for description, amount in [("Salary", "5000"), ("Dividends", "200.50")]:
-        body = {"description": description, "amount": amount, "date": "2026-11-20"}
-        assert request(base, "POST", "/incomes", body, token=token)[0] == 201
-    return token
-
-
 def test_a_person_authorizes_in_swagger_ui_and_lists_incomes(live_server):
-    token = token_with_rows(live_server)
+    register(live_server, "browser")
+    token = json_body(login(live_server, "browser"))["access_token"]
+    for description, amount in [("Salary", "5000"), ("Dividends", "200.50")]:
+        add_row(live_server, token, description=description, amount=amount, date="2026-11-20")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         try:

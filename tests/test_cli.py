@@ -3,6 +3,8 @@
 import re
 from decimal import Decimal
 
+from helpers import json_body, login
+
 
 def test_demo_creates_the_tutorial_user_and_rows(app, client):
     result = app.test_cli_runner().invoke(args=["demo", "--password", "demo-password"])
@@ -10,8 +12,8 @@ def test_demo_creates_the_tutorial_user_and_rows(app, client):
     assert "Created user 'demo' (password: demo-password) with 4 transactions." in result.output
     assert '"username": "demo", "password": "demo-password"' in result.output
 
-    tokens = client.post("/auth/login", json={"username": "demo", "password": "demo-password"})
-    headers = {"Authorization": f"Bearer {tokens.get_json()['access_token']}"}
+    tokens = json_body(login(client, "demo", "demo-password"))
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     rows = client.get("/transactions", headers=headers).get_json()
     assert sorted((row["type"], row["description"], row["amount"]) for row in rows) == [
         ("EXPENSE", "Rock Concert", Decimal("-100")),
@@ -27,8 +29,7 @@ def test_demo_generates_a_password_and_refuses_to_run_twice(app, client):
     assert first.exit_code == 0, first.output
     password = re.search(r"password: (\S+)\)", first.output).group(1)
     assert len(password) >= 12
-    login = client.post("/auth/login", json={"username": "demo", "password": password})
-    assert login.status_code == 200
+    json_body(login(client, "demo", password))  # the printed password logs in
 
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 1

@@ -5,9 +5,10 @@ import logging
 import re
 
 import pytest
-from conftest import PASSWORD
+from helpers import PASSWORD, add_row, assert_problem, login, register
 
 HEX_ID = re.compile(r"[0-9a-f]{32}")
+TOO_MANY_ACCOUNTS = "Too many accounts registered from this address; try again later."
 
 
 def log_lines(caplog) -> list[dict]:
@@ -76,7 +77,7 @@ def test_no_password_or_token_ever_reaches_a_log(prod_client, make_account, capl
     caplog.set_level(logging.DEBUG)
     account = make_account(prod_client, "alice")
     secrets = [PASSWORD, account.access_token, account.refresh_token]
-    prod_client.post("/auth/login", json={"username": "alice", "password": "wrong password"})
+    login(prod_client, "alice", "wrong password")
     secrets.append("wrong password")
     prod_client.get("/incomes", headers=account.headers)
     prod_client.get("/incomes", headers={"Authorization": "Bearer not.a.valid-token"})
@@ -125,8 +126,7 @@ def test_money_and_accounts_are_never_cached(client, alice, url, stored):
 
 
 def test_login_answers_are_never_cached(client, alice):
-    response = client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
-    assert response.headers["Cache-Control"] == "no-store"
+    assert login(client, "alice").headers["Cache-Control"] == "no-store"
 
 
 def test_hsts_over_https(app):
@@ -146,7 +146,7 @@ def test_behind_a_trusted_proxy_its_forwarded_headers_are_used(another_app, make
     client = another_app(TRUSTED_PROXY_COUNT=1).test_client()
     account = make_account(client, "ann")
     for n in range(2):
-        client.post("/incomes", json={"description": f"x{n}", "amount": 1}, headers=account.headers)
+        add_row(client, account, description=f"x{n}")
     response = client.get("/incomes?limit=1", headers={**account.headers, **FORWARDED})
     assert response.headers["Link"].startswith("<https://api.example/incomes?")
     assert response.headers["Strict-Transport-Security"]
@@ -160,7 +160,7 @@ def test_behind_a_trusted_proxy_its_forwarded_headers_are_used(another_app, make
 def test_without_trusted_proxies_forwarded_headers_are_ignored(client, alice, caplog):
     caplog.set_level(logging.INFO, logger="cashman")
     for n in range(2):
-        client.post("/incomes", json={"description": f"x{n}", "amount": 1}, headers=alice.headers)
+        add_row(client, alice, description=f"x{n}")
     response = client.get("/incomes?limit=1", headers={**alice.headers, **FORWARDED})
     assert response.headers["Link"].startswith("<http://localhost/incomes?")
     assert "Strict-Transport-Security" not in response.headers
@@ -169,14 +169,13 @@ def test_without_trusted_proxies_forwarded_headers_are_ignored(client, alice, ca
 
 def test_a_spoofed_address_cannot_escape_the_address_limit(another_app):
     client = another_app(RATE_LIMIT_REGISTER_ADDRESS="1 per hour").test_client()
-    body = {"username": "ann", "password": PASSWORD}
-    assert client.post("/auth/register", json=body).status_code == 201
+    register(client, "ann")
     spoofed = client.post(
         "/auth/register",
-        json={**body, "username": "bea"},
+        json={"username": "bea", "password": PASSWORD},
         headers={"X-Forwarded-For": "198.51.100.1"},
     )
-    assert spoofed.status_code == 429
+    assert_problem(spoofed, 429, "Too Many Requests", TOO_MANY_ACCOUNTS)
 
 
 def test_behind_a_proxy_each_client_address_has_its_own_budget(another_app):
@@ -195,7 +194,7 @@ def test_behind_a_proxy_each_client_address_has_its_own_budget(another_app):
         json={"username": "user9", "password": PASSWORD},
         headers={"X-Forwarded-For": "198.51.100.1"},
     )
-    assert again.status_code == 429
+    assert_problem(again, 429, "Too Many Requests", TOO_MANY_ACCOUNTS)
 
 
 WEB_APP = "https://app.example"

@@ -3,14 +3,10 @@
 import logging
 
 import pytest
-from helpers import assert_invalid_body, assert_problem
+from helpers import NOT_FOUND, assert_invalid_body, assert_problem
 
 from cashman.stores.transactions import TransactionStore
 
-NOT_FOUND = (
-    "The requested URL was not found on the server. If you entered the URL manually please "
-    "check your spelling and try again."
-)
 NOT_ALLOWED = "The method is not allowed for the requested URL."
 INTERNAL = (
     "The server encountered an internal error and was unable to complete your request. "

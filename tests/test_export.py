@@ -4,18 +4,11 @@ import csv
 import io
 
 import pytest
-from helpers import assert_problem
+from helpers import add_row, assert_problem
 
 from cashman.stores import transactions as store
 
 HEADER = "id,type,date,description,amount,category,created_at\r\n"
-
-
-def add(client, account, collection="incomes", **fields):
-    body = {"description": "Salary", "amount": 1, **fields}
-    response = client.post(f"/{collection}", json=body, headers=account.headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def export(client, account, url="/transactions.csv", **headers):
@@ -29,10 +22,10 @@ def export(client, account, url="/transactions.csv", **headers):
 
 
 def test_export_has_the_header_and_one_record_per_row_newest_first(client, alice):
-    salary = add(
+    salary = add_row(
         client, alice, description="Salary", amount=5000, category="work", date="2026-11-01"
     )
-    pizza = add(client, alice, "expenses", description="pizza", amount=50, date="2026-11-02")
+    pizza = add_row(client, alice, "expenses", description="pizza", amount=50, date="2026-11-02")
     assert export(client, alice) == (
         HEADER
         + f"{pizza['id']},EXPENSE,2026-11-02,pizza,-50.00,,{pizza['created_at']}\r\n"
@@ -60,7 +53,7 @@ def test_an_empty_export_is_the_header_alone(client, alice):
     ],
 )
 def test_text_is_quoted_and_formulas_are_defused(client, alice, description, cell):
-    row = add(client, alice, description=description, category=description[:64])
+    row = add_row(client, alice, description=description, category=description[:64])
     record = f"{row['id']},INCOME,{row['date']},{cell},1.00,{cell},{row['created_at']}\r\n"
     text = export(client, alice)
     assert text == HEADER + record
@@ -71,22 +64,22 @@ def test_text_is_quoted_and_formulas_are_defused(client, alice, description, cel
 
 def test_amounts_always_have_two_decimals(client, alice):
     for amount in ["1", "0.5", "1234567.89", "999999999999.99"]:
-        add(client, alice, amount=amount)
+        add_row(client, alice, amount=amount)
     amounts = [record[4] for record in csv.reader(io.StringIO(export(client, alice)))][1:]
     assert sorted(amounts) == ["0.50", "1.00", "1234567.89", "999999999999.99"]
 
 
 def test_export_takes_the_list_filters_but_no_page_limit(client, alice):
-    add(client, alice, description="old", date="2025-01-01")
-    kept = [add(client, alice, description=f"food {n}", category="food") for n in range(3)]
-    add(client, alice, "expenses", description="food too", category="food")
+    add_row(client, alice, description="old", date="2025-01-01")
+    kept = [add_row(client, alice, description=f"food {n}", category="food") for n in range(3)]
+    add_row(client, alice, "expenses", description="food too", category="food")
     text = export(client, alice, "/transactions.csv?type=income&category=food&q=FOOD&limit=1")
     records = list(csv.reader(io.StringIO(text)))[1:]
     assert [int(record[0]) for record in records] == [row["id"] for row in reversed(kept)]
 
 
 def test_accept_text_csv_on_transactions_is_the_export(client, alice):
-    add(client, alice)
+    add_row(client, alice)
     by_path = export(client, alice, "/transactions.csv?q=sal")
     assert export(client, alice, "/transactions?q=sal", Accept="text/csv") == by_path
     assert (
@@ -100,7 +93,7 @@ def test_accept_text_csv_on_transactions_is_the_export(client, alice):
 
 def test_export_streams_every_row_across_batches(client, alice, monkeypatch):
     monkeypatch.setattr(store, "EXPORT_BATCH", 3)
-    rows = [add(client, alice, description=f"row {n}", date="2026-01-01") for n in range(10)]
+    rows = [add_row(client, alice, description=f"row {n}", date="2026-01-01") for n in range(10)]
     response = client.get("/transactions.csv", headers=alice.headers)
     assert response.is_streamed
     records = list(csv.reader(io.StringIO(response.get_data(as_text=True))))[1:]
@@ -108,7 +101,7 @@ def test_export_streams_every_row_across_batches(client, alice, monkeypatch):
 
 
 def test_export_holds_only_ones_own_rows(client, alice, bob):
-    add(client, alice)
+    add_row(client, alice)
     assert export(client, bob) == HEADER
 
 
@@ -123,9 +116,3 @@ def test_export_rejects_bad_filters_with_a_json_problem(prod_client, make_accoun
     alice = make_account(prod_client, "alice")
     response = prod_client.get(f"/transactions.csv?{query}", headers=alice.headers)
     assert_problem(response, 400, "Bad Request", "The query has invalid parameters.", errors)
-
-
-def test_export_needs_a_token(prod_client):
-    response = prod_client.get("/transactions.csv")
-    assert response.status_code == 401
-    assert response.headers["Content-Type"] == "application/problem+json"

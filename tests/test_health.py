@@ -2,8 +2,7 @@
 
 import jwt
 import pytest
-from conftest import make_app
-from helpers import assert_problem
+from helpers import assert_problem, login, make_app
 
 UNREACHABLE = [
     "postgresql+psycopg://postgres@127.0.0.1:1/cashman?connect_timeout=2",
@@ -63,5 +62,4 @@ def test_api_routes_are_503_when_the_database_is_gone(down_client, secret):
     )
     response = down_client.get("/incomes", headers={"Authorization": f"Bearer {token}"})
     assert_problem(response, 503, "Service Unavailable", DOWN)
-    login = down_client.post("/auth/login", json={"username": "alice", "password": "x" * 8})
-    assert_problem(login, 503, "Service Unavailable", DOWN)
+    assert_problem(login(down_client, "alice"), 503, "Service Unavailable", DOWN)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-from conftest import PASSWORD, register
+from helpers import login, register
 from live import ROOT
 
 TRANSLATIONS = ROOT / "cashman" / "translations"
@@ -208,11 +208,8 @@ def test_problems_are_in_the_clients_language(another_app, make_account, languag
     assert_translated(response, 422, language, expected[422])
 
     register(client, "hugo")
-    client.post("/auth/login", json={"username": "hugo", "password": "wrong"})
-    response = client.post(
-        "/auth/login", json={"username": "hugo", "password": PASSWORD}, headers=speak
-    )
-    assert_translated(response, 429, language, expected[429])
+    login(client, "hugo", "wrong")
+    assert_translated(login(client, "hugo", **speak), 429, language, expected[429])
 
 
 def test_a_german_client_posting_abc_reads_german(client, alice):
@@ -221,20 +218,18 @@ def test_a_german_client_posting_abc_reads_german(client, alice):
         json={"description": "Pizza", "amount": "abc"},
         headers={**alice.headers, "Accept-Language": "de-DE"},
     )
-    assert response.get_json()["errors"] == {
-        "amount": [
-            'Kein gültiger Betrag: senden Sie eine Zahl oder eine Zahl als Text wie "12.50".'
-        ]
-    }
+    title, detail, _ = EXPECTED["de"][422]
+    assert_translated(response, 422, "de", (title, detail, {"amount": [GERMAN_AMOUNT]}))
 
 
 def test_query_and_validator_messages_are_translated_with_their_numbers(client, alice):
     response = client.get(
         "/incomes?limit=0&from=x&category=", headers={**alice.headers, "Accept-Language": "es"}
     )
-    assert response.get_json()["detail"] == "La consulta tiene parámetros no válidos."
-    assert response.get_json()["errors"] == {
+    errors = {
         "limit": ["Debe estar entre 1 y 500."],
         "from": ["Fecha no válida."],
         "category": ["La longitud debe estar entre 1 y 64."],
     }
+    expected = ("Solicitud incorrecta", "La consulta tiene parámetros no válidos.", errors)
+    assert_translated(response, 400, "es", expected)

@@ -6,10 +6,11 @@ with this machine's Redis at 127.0.0.1:6379 (database 15, emptied of Cashman's k
 
 import pytest
 import redis
-from conftest import PASSWORD
-from live import request, running_server
+from live import add_row, assert_problem, json_body, login, register, request, running_server
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
+WRONG_CREDENTIALS = "Wrong username or password."
+LOCKED = "Too many failed logins for this username; try again later."
 
 
 @pytest.fixture
@@ -41,42 +42,27 @@ def two_instances(migrated_url, shared_redis, another_app):
     another_app()  # empties the tables the servers wrote to
 
 
-def login(base: str, password: str = PASSWORD) -> tuple[int, dict]:
-    status, _, body = request(
-        base, "POST", "/auth/login", {"username": "ann", "password": password}
-    )
-    return status, body
-
-
 def test_tokens_rows_and_logouts_hold_across_instances(two_instances):
     a, b = two_instances
-    assert request(a, "POST", "/auth/register", {"username": "ann", "password": PASSWORD})[0] == 201
-    status, tokens = login(a)
-    assert status == 200
-    token = tokens["access_token"]
+    register(a, "ann")
+    token = json_body(login(a, "ann"))["access_token"]
 
     assert request(b, "GET", "/auth/me", token=token)[2]["username"] == "ann"
-    status, _, created = request(
-        a, "POST", "/incomes", {"description": "Salary", "amount": "5000.01"}, token=token
-    )
-    assert status == 201
+    created = add_row(a, token, description="Salary", amount="5000.01")
     status, headers, listed = request(b, "GET", "/incomes", token=token)
     assert (status, headers["X-Total-Count"], listed) == (200, "1", [created])
 
     assert request(a, "POST", "/auth/logout", token=token)[0] == 204
-    status, _, problem = request(b, "GET", "/incomes", token=token)
-    assert (status, problem["detail"]) == (401, "The token has been revoked.")
+    revoked = request(b, "GET", "/incomes", token=token)
+    assert_problem(revoked, 401, "Unauthorized", "The token has been revoked.")
 
 
 def test_the_login_limit_counts_attempts_on_every_instance(two_instances):
     a, b = two_instances
-    request(a, "POST", "/auth/register", {"username": "ann", "password": PASSWORD})
-    assert login(a, "wrong 1")[0] == 401
-    assert login(b, "wrong 2")[0] == 401
-    assert login(a, "wrong 3")[0] == 401
-    status, problem = login(b)  # the right password, but the username is locked everywhere
-    assert (status, problem["detail"]) == (
-        429,
-        "Too many failed logins for this username; try again later.",
-    )
-    assert login(a)[0] == 429
+    register(a, "ann")
+    assert_problem(login(a, "ann", "wrong 1"), 401, "Unauthorized", WRONG_CREDENTIALS)
+    assert_problem(login(b, "ann", "wrong 2"), 401, "Unauthorized", WRONG_CREDENTIALS)
+    assert_problem(login(a, "ann", "wrong 3"), 401, "Unauthorized", WRONG_CREDENTIALS)
+    # The right password, but the username is locked everywhere.
+    assert_problem(login(b, "ann"), 429, "Too Many Requests", LOCKED)
+    assert_problem(login(a, "ann"), 429, "Too Many Requests", LOCKED)

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import jwt
 import pytest
-from conftest import PASSWORD, register
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from helpers import assert_problem
+from helpers import add_row, assert_problem, json_body, login
 
 from config import ConfigError, ProductionConfig
 
@@ -52,12 +51,6 @@ def keyed_app(another_app):
     return build
 
 
-def login_token(client, username: str = "gina") -> str:
-    response = client.post("/auth/login", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.get_json()
-    return response.get_json()["access_token"]
-
-
 def verify_like_a_gateway(client, token: str, **expected) -> dict:
     """What an API gateway does: fetch the JWK Set, pick the key by kid, verify; nothing else."""
     response = client.get("/.well-known/jwks.json")
@@ -69,11 +62,12 @@ def verify_like_a_gateway(client, token: str, **expected) -> dict:
 
 
 @pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
-def test_a_gateway_verifies_tokens_from_the_published_jwks_alone(keyed_app, tmp_path, algorithm):
+def test_a_gateway_verifies_tokens_from_the_published_jwks_alone(
+    keyed_app, make_account, tmp_path, algorithm
+):
     app = keyed_app(algorithm, **key_files(tmp_path, "current", algorithm))
     client = app.test_client()
-    register(client, "gina")
-    token = login_token(client)
+    token = make_account(client, "gina").access_token
 
     claims = verify_like_a_gateway(client, token)
     assert claims["type"] == "access"
@@ -89,18 +83,17 @@ def test_a_gateway_verifies_tokens_from_the_published_jwks_alone(keyed_app, tmp_
 
 @pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
 def test_a_rotated_key_still_verifies_and_is_published_until_removed(
-    keyed_app, tmp_path, algorithm
+    keyed_app, make_account, tmp_path, algorithm
 ):
     old = key_files(tmp_path, "old", algorithm)
     new = key_files(tmp_path, "new", algorithm)
     before = keyed_app(algorithm, **old).test_client()
-    register(before, "gina")
-    old_token = login_token(before)
+    old_token = make_account(before, "gina").access_token
 
     during = keyed_app(
         algorithm, **new, JWT_PREVIOUS_PUBLIC_KEY_FILE=old["JWT_PUBLIC_KEY_FILE"]
     ).test_client()
-    new_token = login_token(during)
+    new_token = json_body(login(during, "gina"))["access_token"]
     kids = [key["kid"] for key in during.get("/.well-known/jwks.json").get_json()["keys"]]
     assert kids == [jwt.get_unverified_header(t)["kid"] for t in (new_token, old_token)]
     for token in (old_token, new_token):
@@ -116,7 +109,7 @@ def test_a_rotated_key_still_verifies_and_is_published_until_removed(
     assert len(after.get("/.well-known/jwks.json").get_json()["keys"]) == 1
 
 
-def test_issuer_and_audience_are_set_and_enforced(keyed_app, tmp_path):
+def test_issuer_and_audience_are_set_and_enforced(keyed_app, make_account, tmp_path):
     keys = key_files(tmp_path, "k", "RS256")
     app = keyed_app(
         "RS256",
@@ -125,8 +118,7 @@ def test_issuer_and_audience_are_set_and_enforced(keyed_app, tmp_path):
         JWT_AUDIENCE="cashman-api",
     )
     client = app.test_client()
-    register(client, "gina")
-    token = login_token(client)
+    token = make_account(client, "gina").access_token
     claims = verify_like_a_gateway(
         client, token, issuer="https://cashman.example", audience="cashman-api"
     )
@@ -137,13 +129,14 @@ def test_issuer_and_audience_are_set_and_enforced(keyed_app, tmp_path):
     assert_problem(response, 401, "Unauthorized", "The token is invalid: Audience doesn't match.")
 
 
-def test_hs256_under_rs256_is_refused_even_signed_with_the_public_key(keyed_app, tmp_path):
+def test_hs256_under_rs256_is_refused_even_signed_with_the_public_key(
+    keyed_app, make_account, tmp_path
+):
     """Algorithm confusion: the public key used as an HMAC secret must not pass."""
     keys = key_files(tmp_path, "k", "RS256")
     app = keyed_app("RS256", **keys)
     client = app.test_client()
-    register(client, "gina")
-    token = login_token(client)
+    token = make_account(client, "gina").access_token
     header = {**jwt.get_unverified_header(token), "alg": "HS256"}
     claims = jwt.decode(token, options={"verify_signature": False})
     signing_input = b".".join(base64url(json.dumps(part).encode()) for part in (header, claims))
@@ -202,27 +195,28 @@ def test_production_with_rs256_needs_no_shared_secret(tmp_path):
 
 
 def test_cursors_under_rs256_are_signed_with_a_key_derived_from_the_private_key(
-    keyed_app, tmp_path
+    keyed_app, make_account, tmp_path
 ):
     keys = key_files(tmp_path, "k", "RS256")
     client = keyed_app("RS256", **keys).test_client()
-    register(client, "gina")
-    headers = {"Authorization": f"Bearer {login_token(client)}"}
+    gina = make_account(client, "gina")
     for day in ("2026-11-01", "2026-11-02"):
-        body = {"description": "pay", "amount": "1.00", "date": day}
-        assert client.post("/incomes", json=body, headers=headers).status_code == 201
-    first = client.get("/incomes?limit=1", headers=headers)
+        add_row(client, gina, description="pay", amount="1.00", date=day)
+    first = client.get("/incomes?limit=1", headers=gina.headers)
     assert "Set-Cookie" not in first.headers  # no Flask session is ever opened
     link = first.headers["Link"].removeprefix("<").split(">")[0]
-    second = client.get(link, headers=headers)
+    second = client.get(link, headers=gina.headers)
     assert second.status_code == 200
     assert [row["date"] for row in second.get_json()] == ["2026-11-01"]
     # Another key pair signs other cursors: this one means nothing to it.
     other_keys = key_files(tmp_path, "other", "RS256")
     other = keyed_app("RS256", **other_keys).test_client()
-    other_token = login_token(other)
+    other_token = json_body(login(other, "gina"))["access_token"]
     refused = other.get(link, headers={"Authorization": f"Bearer {other_token}"})
-    assert refused.status_code == 400
-    assert refused.get_json()["errors"] == {
-        "cursor": ["Not a valid cursor: use the one from the Link header."]
-    }
+    assert_problem(
+        refused,
+        400,
+        "Bad Request",
+        "The query has invalid parameters.",
+        {"cursor": ["Not a valid cursor: use the one from the Link header."]},
+    )

@@ -3,17 +3,17 @@
 import time
 
 import pytest
-from conftest import PASSWORD, register
-from helpers import assert_problem
+from helpers import PASSWORD, assert_problem, login, register
 
 from config import ConfigError, ProductionConfig
 
 TOO_MANY = "Too Many Requests"
+WRONG_CREDENTIALS = "Wrong username or password."
+LOCKED = "Too many failed logins for this username; try again later."
 
 
-def login(client, username: str, password: str = PASSWORD, **headers):
-    body = {"username": username, "password": password}
-    return client.post("/auth/login", json=body, headers=headers)
+def assert_wrong_credentials(response) -> None:
+    assert_problem(response, 401, "Unauthorized", WRONG_CREDENTIALS)
 
 
 def assert_limited(response, detail: str, limit: str) -> None:
@@ -30,10 +30,8 @@ def test_failed_logins_lock_a_username_even_for_the_right_password(another_app):
     register(client, "bea")
     for attempt in ["wrong1", "wrong2", "wrong3"]:
         response = login(client, "ANN" if attempt == "wrong2" else "ann", attempt)
-        assert response.status_code == 401  # any case of the name counts for it
-    assert_limited(
-        login(client, "ann"), "Too many failed logins for this username; try again later.", "3"
-    )
+        assert_wrong_credentials(response)  # any case of the name counts for it
+    assert_limited(login(client, "ann"), LOCKED, "3")
     assert login(client, "bea").status_code == 200  # another username is not locked
 
 
@@ -47,8 +45,8 @@ def test_successful_logins_do_not_count_against_the_username(another_app):
 def test_the_lock_lifts_when_the_window_passes(another_app):
     client = another_app(RATE_LIMIT_LOGIN_USERNAME="1 per second").test_client()
     register(client, "ann")
-    assert login(client, "ann", "wrong").status_code == 401
-    assert login(client, "ann").status_code == 429
+    assert_wrong_credentials(login(client, "ann", "wrong"))
+    assert_problem(login(client, "ann"), 429, TOO_MANY, LOCKED)
     time.sleep(1.1)
     assert login(client, "ann").status_code == 200
 
@@ -57,7 +55,7 @@ def test_logins_per_address(another_app):
     client = another_app(testing=False, RATE_LIMIT_LOGIN_ADDRESS="2 per minute").test_client()
     register(client, "ann")
     assert login(client, "ann").status_code == 200
-    assert login(client, "nobody", "x").status_code == 401
+    assert_wrong_credentials(login(client, "nobody", "x"))
     assert_limited(login(client, "ann"), "Too many logins from this address; try again later.", "2")
 
 
@@ -85,14 +83,15 @@ def test_requests_per_user_across_every_protected_route(another_app, make_accoun
         "3",
     )
     assert client.get("/incomes", headers=bea.headers).status_code == 200
-    assert client.get("/incomes").status_code == 401  # no token: refused before counting
+    no_token = client.get("/incomes")  # refused before counting
+    assert_problem(no_token, 401, "Unauthorized", "A bearer access token is required.")
 
 
 def test_off_turns_one_limit_off(another_app):
     client = another_app(RATE_LIMIT_LOGIN_USERNAME="off").test_client()
     register(client, "ann")
     for _ in range(8):
-        assert login(client, "ann", "wrong").status_code == 401
+        assert_wrong_credentials(login(client, "ann", "wrong"))
     assert login(client, "ann").status_code == 200
 
 

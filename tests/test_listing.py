@@ -5,19 +5,12 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from helpers import assert_problem
+from helpers import add_row, assert_problem, json_body, login
 
 from cashman.database import db
 from cashman.models import Transaction
 
 LINK = re.compile(r'<(?P<url>[^>]+)>; rel="next"')
-
-
-def add(client, account, collection="incomes", **fields):
-    body = {"description": "Salary", "amount": 1, **fields}
-    response = client.post(f"/{collection}", json=body, headers=account.headers)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def next_url(response) -> str | None:
@@ -43,11 +36,13 @@ def seeded(app, client, alice):
     """Alice owns 130 incomes over 65 days (two per day) and 5 expenses; Bob owns one income."""
     first = date(2026, 1, 1)
     for n in range(130):
-        add(
+        add_row(
             client, alice, description=f"pay {n}", date=(first + timedelta(days=n // 2)).isoformat()
         )
     for n in range(5):
-        add(client, alice, "expenses", description=f"food {n}", category="food", date="2026-02-01")
+        add_row(
+            client, alice, "expenses", description=f"food {n}", category="food", date="2026-02-01"
+        )
     return first
 
 
@@ -89,8 +84,8 @@ def test_paging_survives_inserts_and_deletes_between_pages(app, client, alice, s
     for row_id in deleted:
         assert client.delete(f"/incomes/{row_id}", headers=alice.headers).status_code == 204
     client.delete(f"/incomes/{seen[3]}", headers=alice.headers)  # a row already shown
-    add(client, alice, description="newer", date="2027-01-01")  # before the cursor: not shown
-    behind = add(client, alice, description="older", date="2025-01-01")  # after it: shown
+    add_row(client, alice, description="newer", date="2027-01-01")  # before the cursor: not shown
+    behind = add_row(client, alice, description="older", date="2025-01-01")  # after it: shown
     url = next_url(response)
     while url:
         response = client.get(url, headers=alice.headers)
@@ -154,10 +149,10 @@ def test_from_and_to_are_inclusive(app, client, alice, seeded, query, expected_d
 
 
 def test_category_is_an_exact_match(client, alice):
-    food = add(client, alice, "expenses", category="food")
-    add(client, alice, "expenses", category="Food")
-    add(client, alice, "expenses", category="food court")
-    add(client, alice, "expenses")
+    food = add_row(client, alice, "expenses", category="food")
+    add_row(client, alice, "expenses", category="Food")
+    add_row(client, alice, "expenses", category="food court")
+    add_row(client, alice, "expenses")
     response = client.get("/expenses?category=food", headers=alice.headers)
     assert response.get_json() == [food]
     assert response.headers["X-Total-Count"] == "1"
@@ -192,7 +187,7 @@ def test_q_is_a_case_insensitive_literal_substring(client, alice, q, expected):
         "STRAßE",
         "ΩMEGA",
     ]:
-        add(client, alice, "expenses", description=description)
+        add_row(client, alice, "expenses", description=description)
     response = client.get("/expenses", query_string={"q": q}, headers=alice.headers)
     assert response.status_code == 200
     assert sorted(row["description"] for row in response.get_json()) == sorted(expected)
@@ -200,7 +195,7 @@ def test_q_is_a_case_insensitive_literal_substring(client, alice, q, expected):
 
 
 def test_filters_never_reach_another_users_rows(client, alice, bob):
-    add(client, alice, category="work", description="Alice's salary")
+    add_row(client, alice, category="work", description="Alice's salary")
     for url in ["/incomes", "/transactions", "/incomes?category=work", "/transactions?q=salary"]:
         response = client.get(url, headers=bob.headers)
         assert response.get_json() == []
@@ -208,7 +203,7 @@ def test_filters_never_reach_another_users_rows(client, alice, bob):
 
 
 def test_a_cursor_from_another_list_still_only_pages_ones_own_rows(client, alice, bob, seeded):
-    add(client, bob, description="Bob's", date="2025-01-01")
+    add_row(client, bob, description="Bob's", date="2025-01-01")
     first = client.get("/transactions?limit=1", headers=alice.headers)
     cursor = parse_qs(urlsplit(next_url(first)).query)["cursor"][0]
     response = client.get(f"/transactions?cursor={cursor}", headers=bob.headers)
@@ -274,9 +269,7 @@ def test_a_cursor_signed_with_another_secret_is_refused(client, alice, seeded, a
     url = next_url(response)
     other = another_app(JWT_SECRET_KEY="another-secret-" + "x" * 40).test_client()
     # The other app also refuses Alice's token, so ask with a token it issued.
-    token = other.post(
-        "/auth/login", json={"username": "alice", "password": "correct horse battery"}
-    ).get_json()["access_token"]
+    token = json_body(login(other, "alice"))["access_token"]
     assert_bad_query(
         other.get(url, headers={"Authorization": f"Bearer {token}"}),
         {"cursor": ["Not a valid cursor: use the one from the Link header."]},
@@ -284,6 +277,6 @@ def test_a_cursor_signed_with_another_secret_is_refused(client, alice, seeded, a
 
 
 def test_type_is_only_a_parameter_of_transactions(client, alice):
-    income = add(client, alice)
+    income = add_row(client, alice)
     response = client.get("/incomes?type=expense", headers=alice.headers)
     assert response.get_json() == [income]

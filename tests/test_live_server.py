@@ -8,7 +8,10 @@ import json
 import subprocess
 
 import pytest
-from live import ROOT, boot_env, free_port, request
+from helpers import NOT_FOUND
+from live import ROOT, assert_problem, boot_env, free_port, json_body, login, request
+
+MISSING = "A bearer access token is required."
 
 
 def test_start_script_serves_the_api_with_json_everywhere(live_server):
@@ -16,27 +19,19 @@ def test_start_script_serves_the_api_with_json_everywhere(live_server):
     status, headers, body = request(base, "GET", "/health/ready")
     assert (status, headers["Content-Type"], body) == (200, "application/json", {"status": "ok"})
 
-    status, headers, body = request(base, "GET", "/incomes")
-    assert (status, headers["Content-Type"], headers["WWW-Authenticate"]) == (
-        401,
-        "application/problem+json",
-        "Bearer",
-    )
-    assert body["title"] == "Unauthorized"
+    answer = request(base, "GET", "/incomes")
+    assert_problem(answer, 401, "Unauthorized", MISSING)
+    assert answer[1]["WWW-Authenticate"] == "Bearer"
 
-    status, headers, body = request(base, "GET", "/incomes", token="garbage")
-    assert (status, headers["WWW-Authenticate"]) == (401, 'Bearer error="invalid_token"')
-    assert body["detail"] == "The token is invalid: Not enough segments."
+    answer = request(base, "GET", "/incomes", token="garbage")
+    assert_problem(answer, 401, "Unauthorized", "The token is invalid: Not enough segments.")
+    assert answer[1]["WWW-Authenticate"] == 'Bearer error="invalid_token"'
 
     status, _, body = request(
         base, "POST", "/auth/register", {"username": "alice", "password": "p" * 10}
     )
     assert status == 201 and body["username"] == "alice"
-    status, _, tokens = request(
-        base, "POST", "/auth/login", {"username": "alice", "password": "p" * 10}
-    )
-    assert status == 200
-    token = tokens["access_token"]
+    token = json_body(login(base, "alice", "p" * 10))["access_token"]
 
     status, headers, created = request(
         base, "POST", "/incomes/", {"description": "Salary", "amount": "5000.10"}, token=token
@@ -46,24 +41,34 @@ def test_start_script_serves_the_api_with_json_everywhere(live_server):
     status, _, listed = request(base, "GET", "/transactions", token=token)
     assert (status, listed) == (200, [created])
 
-    for method, path, raw, expected in [
-        ("POST", "/incomes", b"{", 400),
-        ("POST", "/incomes", b'{"amount": 1.005, "description": "x"}', 422),
-        ("GET", "/nowhere", None, 404),
-        ("DELETE", "/incomes", None, 405),
-        ("GET", "/incomes/99999999999999999999", None, 404),
+    precision = {"amount": ["An amount has at most 2 decimal places."]}
+    for method, path, raw, problem in [
+        ("POST", "/incomes", b"{", (400, "Bad Request", "The request body is not valid JSON.")),
+        (
+            "POST",
+            "/incomes",
+            b'{"amount": 1.005, "description": "x"}',
+            (422, "Unprocessable Content", "The request body has invalid fields.", precision),
+        ),
+        ("GET", "/nowhere", None, (404, "Not Found", NOT_FOUND)),
+        (
+            "DELETE",
+            "/incomes",
+            None,
+            (405, "Method Not Allowed", "The method is not allowed for the requested URL."),
+        ),
+        ("GET", "/incomes/99999999999999999999", None, (404, "Not Found", NOT_FOUND)),
     ]:
-        status, headers, body = request(base, method, path, raw=raw, token=token)
-        assert status == expected, (method, path, body)
-        assert headers["Content-Type"] == "application/problem+json"
-        assert body["status"] == expected
+        assert_problem(request(base, method, path, raw=raw, token=token), *problem)
 
-    status, headers, body = request(base, "POST", "/auth/refresh", token=token)
-    assert status == 401 and headers["Content-Type"] == "application/problem+json"
+    refused = request(base, "POST", "/auth/refresh", token=token)
+    assert_problem(
+        refused, 401, "Unauthorized", "The token is invalid: Only refresh tokens are allowed."
+    )
 
     assert request(base, "POST", "/auth/logout", token=token)[0] == 204
-    status, _, body = request(base, "GET", "/incomes", token=token)
-    assert (status, body["detail"]) == (401, "The token has been revoked.")
+    revoked = request(base, "GET", "/incomes", token=token)
+    assert_problem(revoked, 401, "Unauthorized", "The token has been revoked.")
 
 
 @pytest.mark.parametrize(

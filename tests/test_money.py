@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from helpers import assert_invalid_body, assert_problem
+from helpers import add_row, assert_invalid_body, assert_problem
 from sqlalchemy import select
 
 from cashman.database import db
@@ -130,8 +130,8 @@ def test_every_bad_field_is_named_at_once(client, alice):
 
 
 def test_cents_add_up_exactly(client, app, alice):
-    for amount in ("0.1", "0.2"):
-        assert post_raw(client, alice, "incomes", amount).status_code == 201
+    for amount in (0.1, 0.2):  # sent as the JSON numbers 0.1 and 0.2
+        add_row(client, alice, amount=amount)
     with app.app_context():
         total = db.session.scalar(select(db.func.sum(Transaction.amount_cents)))
     assert total == 30

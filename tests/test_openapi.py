@@ -5,6 +5,7 @@ import re
 import tomllib
 
 import pytest
+from helpers import NOT_FOUND, assert_problem
 from live import ROOT
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
@@ -186,6 +187,4 @@ def test_swagger_ui_is_served_from_installed_files(client):
         with client.get(asset) as response:  # closes the streamed file
             assert response.status_code == 200, asset
     assert client.get("/docs").status_code == 308
-    missing = client.get("/docs/missing.js")
-    assert missing.status_code == 404
-    assert missing.headers["Content-Type"] == "application/problem+json"
+    assert_problem(client.get("/docs/missing.js"), 404, "Not Found", NOT_FOUND)

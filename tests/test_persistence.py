@@ -3,20 +3,18 @@
 import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import login, make_app
+from helpers import add_row, json_body, login, make_app
 from sqlalchemy import text
 
 from cashman.database import db
 
 
 def test_rows_and_accounts_survive_an_app_restart(client, alice, another_app):
-    created = client.post(
-        "/incomes", json={"description": "Salary", "amount": "5000.01"}, headers=alice.headers
-    ).get_json()
+    created = add_row(client, alice, description="Salary", amount="5000.01")
 
     restarted = another_app().test_client()
     assert restarted.get("/incomes", headers=alice.headers).get_json() == [created]
-    tokens = login(restarted, "alice")
+    tokens = json_body(login(restarted, "alice"))
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert restarted.get(f"/incomes/{created['id']}", headers=headers).get_json() == created
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
-from live import request, started_server
+from helpers import assert_problem
+from live import json_body, login, register, request, started_server
 
 OPEN_LIMITS = {
     "RATE_LIMIT_REGISTER_ADDRESS": "off",
@@ -32,10 +32,10 @@ def report(capsys, text: str) -> None:
 
 
 def new_user(base: str) -> str:
+    """Register and log in a user of its own; return its access token."""
     name = f"u{uuid.uuid4().hex[:12]}"
-    body = {"username": name, "password": PASSWORD}
-    assert request(base, "POST", "/auth/register", body)[0] == 201
-    return request(base, "POST", "/auth/login", body)[2]["access_token"]
+    register(base, name)
+    return json_body(login(base, name))["access_token"]
 
 
 def post(base: str, token: str, amount: str, key: str | None = None):
@@ -264,16 +264,16 @@ def test_a_postgresql_outage_is_503s_then_recovers_without_a_restart(
     )
 
 
-def test_a_locked_sqlite_database_is_a_503_not_a_hang(another_app, migrated_url, capsys):
+def test_a_locked_sqlite_database_is_a_503_not_a_hang(
+    another_app, make_account, migrated_url, capsys
+):
     if not migrated_url.startswith("sqlite"):
         pytest.skip("SQLite's own lock")
     import sqlite3
 
     app = another_app(testing=False, SQLITE_BUSY_TIMEOUT_MS=300)
     client = app.test_client()
-    client.post("/auth/register", json={"username": "ann", "password": PASSWORD})
-    token = client.post("/auth/login", json={"username": "ann", "password": PASSWORD}).get_json()
-    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    headers = make_account(client, "ann").headers
     holder = sqlite3.connect(migrated_url.removeprefix("sqlite:///"))
     holder.execute("BEGIN EXCLUSIVE")
     try:
@@ -283,9 +283,10 @@ def test_a_locked_sqlite_database_is_a_503_not_a_hang(another_app, migrated_url,
     finally:
         holder.rollback()
         holder.close()
-    assert response.status_code == 503
+    assert_problem(
+        response, 503, "Service Unavailable", "The database is unavailable; try again shortly."
+    )
     assert response.headers["Retry-After"] == "5"
-    assert response.get_json()["detail"] == "The database is unavailable; try again shortly."
     assert (
         client.post("/incomes", json={"description": "x", "amount": 1}, headers=headers).status_code
         == 201

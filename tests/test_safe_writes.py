@@ -5,7 +5,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from helpers import assert_problem
+from helpers import NOT_FOUND, add_row, assert_invalid_body, assert_problem
 from sqlalchemy import update
 
 from cashman.database import db
@@ -98,7 +98,7 @@ def test_keys_belong_to_one_user(client, alice, bob):
 
 def test_a_request_that_failed_stores_nothing_and_can_be_fixed(client, alice):
     bad = post(client, alice, "key-1", body={**BODY, "amount": "1.005"})
-    assert bad.status_code == 422
+    assert_invalid_body(bad, {"amount": ["An amount has at most 2 decimal places."]})
     fixed = post(client, alice, "key-1")
     assert fixed.status_code == 201
     assert count(client, alice) == 1
@@ -187,15 +187,19 @@ def test_concurrent_requests_with_one_key_create_one_row(app, alice):
 # ETags
 
 
-def create(client, account):
-    response = client.post(
-        "/incomes", json={"description": "Salary", "amount": 1}, headers=account.headers
-    )
-    return response.headers["Location"], response.headers["ETag"]
+def url_and_etag(client, account) -> tuple[str, str]:
+    """A new income (amount 1) of `account`: its URL and the ETag a GET answers for it."""
+    url = f"/incomes/{add_row(client, account)['id']}"
+    return url, client.get(url, headers=account.headers).headers["ETag"]
 
 
 def test_get_post_and_patch_carry_a_strong_etag_that_changes_with_the_row(client, alice):
-    url, created = create(client, alice)
+    response = client.post(
+        "/incomes", json={"description": "Salary", "amount": 1}, headers=alice.headers
+    )
+    assert response.status_code == 201
+    url, created = response.headers["Location"], response.headers["ETag"]
+    assert ETAG.fullmatch(created)
     got = client.get(url, headers=alice.headers)
     assert got.headers["ETag"] == created
     unchanged = client.patch(url, json={}, headers=alice.headers)
@@ -208,7 +212,7 @@ def test_get_post_and_patch_carry_a_strong_etag_that_changes_with_the_row(client
 
 @pytest.mark.parametrize("header", ["{etag}", "*", "W/{etag}", '"other", {etag}'])
 def test_if_none_match_with_the_current_etag_is_a_304(client, alice, header):
-    url, etag = create(client, alice)
+    url, etag = url_and_etag(client, alice)
     response = client.get(url, headers={**alice.headers, "If-None-Match": header.format(etag=etag)})
     assert response.status_code == 304
     assert response.data == b""
@@ -216,7 +220,7 @@ def test_if_none_match_with_the_current_etag_is_a_304(client, alice, header):
 
 
 def test_if_none_match_with_an_old_etag_is_a_200(client, alice):
-    url, old = create(client, alice)
+    url, old = url_and_etag(client, alice)
     client.patch(url, json={"amount": 2}, headers=alice.headers)
     response = client.get(url, headers={**alice.headers, "If-None-Match": old})
     assert response.status_code == 200
@@ -229,7 +233,7 @@ def test_if_match_with_another_etag_is_a_412_and_changes_nothing(
     prod_client, make_account, method, header
 ):
     alice = make_account(prod_client, "alice")
-    url, old = create(prod_client, alice)
+    url, old = url_and_etag(prod_client, alice)
     current = prod_client.patch(url, json={"amount": 3}, headers=alice.headers).get_json()
     etag = prod_client.get(url, headers=alice.headers).headers["ETag"]
     response = prod_client.open(
@@ -244,7 +248,7 @@ def test_if_match_with_another_etag_is_a_412_and_changes_nothing(
 
 @pytest.mark.parametrize("header", ["{etag}", "*", '"other", {etag}'])
 def test_if_match_with_the_current_etag_lets_the_change_through(client, alice, header):
-    url, etag = create(client, alice)
+    url, etag = url_and_etag(client, alice)
     headers = {**alice.headers, "If-Match": header.format(etag=etag)}
     patched = client.patch(url, json={"amount": 5}, headers=headers)
     assert patched.status_code == 200
@@ -253,10 +257,10 @@ def test_if_match_with_the_current_etag_lets_the_change_through(client, alice, h
 
 
 def test_preconditions_on_another_users_row_are_the_same_404(client, alice, bob):
-    url, etag = create(client, alice)
+    url, etag = url_and_etag(client, alice)
     for method, header in [("GET", "If-None-Match"), ("PATCH", "If-Match"), ("DELETE", "If-Match")]:
         response = client.open(url, method=method, json={}, headers={**bob.headers, header: etag})
-        assert response.status_code == 404
+        assert_problem(response, 404, "Not Found", NOT_FOUND)
 
 
 def lose_races(monkeypatch, times: int) -> None:
@@ -284,7 +288,7 @@ def test_a_change_with_if_match_that_loses_a_race_is_a_412(
     prod_client, make_account, monkeypatch, method
 ):
     alice = make_account(prod_client, "alice")
-    url, etag = create(prod_client, alice)
+    url, etag = url_and_etag(prod_client, alice)
     lose_races(monkeypatch, 1)
     headers = {**alice.headers, "If-Match": etag}
     response = prod_client.open(url, method=method, json={"description": "mine"}, headers=headers)
@@ -296,7 +300,7 @@ def test_a_change_without_if_match_that_loses_a_race_applies_to_the_fresh_row(
     prod_client, make_account, monkeypatch
 ):
     alice = make_account(prod_client, "alice")
-    url, _ = create(prod_client, alice)
+    url = f"/incomes/{add_row(prod_client, alice)['id']}"
     lose_races(monkeypatch, 2)
     response = prod_client.patch(url, json={"amount": 7}, headers=alice.headers)
     assert response.status_code == 200
@@ -311,7 +315,7 @@ def test_a_change_that_keeps_losing_races_is_a_409_and_changes_nothing(
     prod_client, make_account, monkeypatch, method
 ):
     alice = make_account(prod_client, "alice")
-    url, _ = create(prod_client, alice)
+    url = f"/incomes/{add_row(prod_client, alice)['id']}"
     lose_races(monkeypatch, 3)
     response = prod_client.open(url, method=method, json={"amount": 9}, headers=alice.headers)
     assert_problem(

@@ -12,8 +12,7 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from conftest import login, register
-from helpers import assert_problem, protected_routes
+from helpers import assert_problem, json_body, login, protected_routes, register
 
 PROTECTED = protected_routes()
 INVALID = 'Bearer error="invalid_token"'
@@ -217,7 +216,7 @@ def test_short_configured_lifetime_expires_real_tokens(another_app):
     app = another_app(testing=False, JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=2))
     client = app.test_client()
     register(client, "alice")
-    tokens = login(client, "alice")
+    tokens = json_body(login(client, "alice"))
     assert tokens["expires_in"] == 2
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert client.get("/incomes", headers=headers).status_code == 200
