@@ -232,17 +232,6 @@ def test_delete_me_removes_account_rows_and_tokens(client, app, alice, bob):
     ] == ["Gift"]
 
 
-def test_passwords_are_stored_as_argon2id_hashes(client, app):
-    from cashman.database import db
-    from cashman.models import User
-
-    register(client, "alice")
-    with app.app_context():
-        stored = db.session.scalars(db.select(User.password_hash)).one()
-    assert stored.startswith("$argon2id$")
-    assert PASSWORD not in stored
-
-
 def test_a_new_login_forgets_the_users_expired_logins(client, app, alice, bob):
     from datetime import UTC, datetime, timedelta
 
