@@ -27,19 +27,6 @@ def test_register_returns_the_account(client):
     assert_timestamp(body["created_at"])
 
 
-@pytest.mark.parametrize("taken", ["alice", "ALICE", "Alice"])
-def test_register_refuses_a_taken_username_whatever_its_case(client, taken):
-    register(client, "alice")
-    response = client.post("/auth/register", json={"username": taken, "password": PASSWORD})
-    assert_problem(
-        response,
-        409,
-        "Conflict",
-        "The username is already taken.",
-        {"username": ["This username is taken."]},
-    )
-
-
 BAD_CHARACTERS = ["Use only letters, digits, '_', '.' and '-'."]
 
 
