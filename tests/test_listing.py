@@ -227,6 +227,8 @@ def test_a_cursor_from_another_list_still_only_pages_ones_own_rows(client, alice
         ("from=2026-13-01", {"from": ["Not a valid date."]}),
         ("to=2026-02-30", {"to": ["Not a valid date."]}),
         ("from=yesterday", {"from": ["Not a valid date."]}),
+        ("from=20260101", {"from": ["Not a valid date."]}),
+        ("to=2026-W01-1", {"to": ["Not a valid date."]}),
         ("from=2026-11-02&to=2026-11-01", {"from": ["Must not be after 'to'."]}),
         ("cursor=abc", {"cursor": ["Not a valid cursor: use the one from the Link header."]}),
         ("cursor=", {"cursor": ["Not a valid cursor: use the one from the Link header."]}),
@@ -262,6 +264,17 @@ def test_a_forged_or_truncated_cursor_is_a_400(client, alice, seeded):
             {"cursor": ["Not a valid cursor: use the one from the Link header."]},
         )
     assert client.get(f"/incomes?cursor={cursor}", headers=alice.headers).status_code == 200
+
+
+@pytest.mark.parametrize("row_id", [0, -1, 2**63, 10**30])
+def test_a_signed_cursor_out_of_the_id_range_is_a_400(app, client, alice, row_id):
+    """Found live: a validly signed cursor whose id no column can hold was a 500."""
+    with app.app_context():
+        cursor = app.extensions["cursors"].dumps(["2026-01-01", row_id])
+    assert_bad_query(
+        client.get("/incomes", query_string={"cursor": cursor}, headers=alice.headers),
+        {"cursor": ["Not a valid cursor: use the one from the Link header."]},
+    )
 
 
 def test_a_cursor_signed_with_another_secret_is_refused(client, alice, seeded, another_app):

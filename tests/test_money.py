@@ -13,6 +13,7 @@ INVALID = 'Not a valid amount: send a number or a numeric string such as "12.50"
 PRECISION = "An amount has at most 2 decimal places."
 ZERO = "An amount cannot be 0."
 RANGE = "An amount must be at most 1000000000000 in absolute value."
+SURROGATE = "Must not contain unpaired surrogate code points."
 
 
 def post_raw(client, account, collection, amount_json: str):
@@ -68,6 +69,9 @@ def test_accepted_amounts_are_stored_and_returned_exactly(
         ("-1000000000000.01", RANGE),
         ("1e13", RANGE),
         ("1e400", RANGE),
+        ("1e1000000", RANGE),  # found live: decimal.Overflow, a 500, before it was compared
+        ("-1e1000000", RANGE),
+        ("1e-1000000", PRECISION),
         ('"NaN"', INVALID),
         ('"Infinity"', INVALID),
         ('"-inf"', INVALID),
@@ -150,6 +154,13 @@ def test_cents_add_up_exactly(client, app, alice):
         ("date", "2026-02-30", "Not a valid date."),
         ("date", "23/11/2026", "Not a valid date."),
         ("date", "2026-11-23T10:00:00", "Not a valid date."),
+        ("date", "20260101", "Not a valid date."),  # ISO 8601's basic format: not the contract
+        ("date", "2026-W01-1", "Not a valid date."),  # a week date
+        ("date", "2026-1-01", "Not a valid date."),
+        ("date", 20260101, "Not a valid date."),
+        ("description", "\udfff", SURROGATE),  # found live: the driver failed to encode it
+        ("description", "pizza \ud83d", SURROGATE),
+        ("category", "\udc80food", SURROGATE),
     ],
 )
 def test_other_fields_are_validated(client, alice, field, value, message):

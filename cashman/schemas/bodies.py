@@ -5,13 +5,13 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from flask import request
-from marshmallow import Schema, ValidationError, fields, post_load, validates
+from marshmallow import Schema, ValidationError, post_load, validates
 from marshmallow.validate import Length, Regexp
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..i18n import _, _l
 from ..models import Kind
-from .fields import Money, Text, TrimmedText
+from .fields import IsoDate, Money, Text, TrimmedText
 from .responses import TransactionSchema
 
 
@@ -60,7 +60,7 @@ class TransactionBodySchema(BodySchema):
     description = TrimmedText(required=True, validate=Length(1, 255))
     amount = Money(required=True)
     category = TrimmedText(allow_none=True, validate=Length(1, 64))
-    date = fields.Date(load_default=today_utc)
+    date = IsoDate(load_default=today_utc)
 
     @validates("amount")
     def _income_is_positive(self, value: Decimal, **kwargs: Any) -> None:

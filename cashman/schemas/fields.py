@@ -1,16 +1,19 @@
 """Fields of our own: exact money, text a database can store, and paging cursors."""
 
 import re
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from marshmallow import fields
 
 from ..i18n import _l
+from ..models import MAX_ID
 from ..money import CENT, MAX_AMOUNT
 from ..paging import decode_cursor
 
 NUMERIC_STRING = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class Money(fields.Field):
@@ -39,7 +42,8 @@ class Money(fields.Field):
             raise self.make_error("invalid")
         if amount == 0:
             raise self.make_error("zero")
-        if abs(amount) > MAX_AMOUNT:
+        # Compared by exponent first: arithmetic on 1e1000000 overflows the decimal context.
+        if amount.adjusted() > MAX_AMOUNT.adjusted() or abs(amount) > MAX_AMOUNT:
             raise self.make_error("range")
         if amount != amount.quantize(CENT):
             raise self.make_error("precision")
@@ -47,14 +51,23 @@ class Money(fields.Field):
 
 
 class Text(fields.String):
-    """A string without NUL characters (PostgreSQL cannot store them)."""
+    """A string a database can store: no NUL character and no lone surrogate (JSON can escape
+    one, U+D800 to U+DFFF, but it is not a character and neither engine can encode it)."""
 
-    default_error_messages = {"nul": _l("Must not contain the NUL character.")}
+    default_error_messages = {
+        "nul": _l("Must not contain the NUL character."),
+        "surrogate": _l("Must not contain unpaired surrogate code points."),
+    }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in text:
             raise self.make_error("nul")
+        if not text.isascii():
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise self.make_error("surrogate") from None
         return text
 
 
@@ -63,6 +76,19 @@ class TrimmedText(Text):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class IsoDate(fields.Date):
+    """A calendar date written exactly as YYYY-MM-DD.
+
+    Python's `date.fromisoformat` also takes `20260101` and week dates (`2026-W01-1`); the
+    contract does not.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> date:
+        if not (isinstance(value, str) and ISO_DATE.fullmatch(value)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Cursor(fields.String):
@@ -74,6 +100,9 @@ class Cursor(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> tuple:
         try:
-            return decode_cursor(super()._deserialize(value, attr, data, **kwargs))
+            day, row_id = decode_cursor(super()._deserialize(value, attr, data, **kwargs))
         except ValueError:
             raise self.make_error("invalid") from None
+        if not 1 <= row_id <= MAX_ID:  # signed here, but no row can be there
+            raise self.make_error("invalid")
+        return day, row_id

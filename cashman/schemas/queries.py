@@ -10,7 +10,7 @@ from ..errors import FieldErrors
 from ..filters import Filters
 from ..i18n import _, _l
 from ..models import Kind
-from .fields import Cursor, Text
+from .fields import Cursor, IsoDate, Text
 
 FILTER_NAMES = ("date_from", "date_to", "category", "text")
 
@@ -21,8 +21,8 @@ class DateRangeQuerySchema(Schema):
     Loads into {"filters": Filters, ...the other parameters}.
     """
 
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = IsoDate(data_key="from")
+    date_to = IsoDate(data_key="to")
 
     class Meta:
         unknown = EXCLUDE
