@@ -77,6 +77,8 @@ def register_api(app: Flask) -> None:
         blueprint_name="docs",
     )
     app.register_blueprint(docs)
+    # /docs answers as /docs/ does, like every other path (no redirect).
+    app.add_url_rule("/docs", f"{docs.name}.index", app.view_functions[f"{docs.name}.show"])
     for endpoint, view in app.view_functions.items():
         if endpoint.startswith(f"{docs.name}."):
             view.public = True

@@ -16,6 +16,7 @@ from flask_jwt_extended import (
     get_jwt,
     get_jwt_identity,
 )
+from jwt import InvalidTokenError
 
 from .errors import token_problem
 from .i18n import _, _l
@@ -23,6 +24,9 @@ from .keys import SigningKeys, load_signing_keys
 from .stores.logins import LoginStore
 
 jwt = JWTManager()
+
+# Why a token whose claims are not the ones Cashman issues is refused (see `_verifying_key`).
+MISSING_CLAIMS = "A required claim is missing or malformed"
 
 # The reasons PyJWT and flask-jwt-extended give for refusing a token, as clients may see them.
 TOKEN_REASONS = {
@@ -42,15 +46,14 @@ TOKEN_REASONS = {
     "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'": _l(
         "The token is invalid: Bad Authorization header. Expected 'Authorization: Bearer <JWT>'."
     ),
+    MISSING_CLAIMS: _l("The token is invalid: a required claim is missing or malformed."),
 }
 # Refusals after decoding, by the flask-jwt-extended loader that reports each one.
 REFUSALS = {
     "expired_token_loader": _l("The token has expired."),
     "revoked_token_loader": _l("The token has been revoked."),
     "user_lookup_error_loader": _l("The token's user no longer exists."),
-    "token_verification_failed_loader": _l(
-        "The token is invalid: a required claim is missing or malformed."
-    ),
+    "token_verification_failed_loader": TOKEN_REASONS[MISSING_CLAIMS],
     "needs_fresh_token_loader": _l("A fresh token is required."),
 }
 
@@ -59,9 +62,9 @@ def init_tokens(app: Flask) -> None:
     """Bind flask-jwt-extended to the app with Cashman's keys, claim rules and 401 problems."""
     jwt.init_app(app)
     app.extensions["cashman.keys"] = load_signing_keys(app.config)
+    app.before_request(_accept_the_scheme_in_any_case)
     jwt.additional_headers_loader(_kid_header)
     jwt.decode_key_loader(_verifying_key)
-    jwt.token_verification_loader(_has_required_claims)
     jwt.token_in_blocklist_loader(_is_revoked)
     jwt.unauthorized_loader(_missing_token)
     jwt.invalid_token_loader(_invalid_token)
@@ -115,15 +118,29 @@ def _kid_header(identity: Any) -> dict[str, str]:
     return {"kid": kid} if kid else {}
 
 
+def _accept_the_scheme_in_any_case() -> None:
+    """`bearer` and `BEARER` are `Bearer` (auth schemes are case-insensitive, RFC 9110 11.1);
+    flask-jwt-extended compares the scheme as written."""
+    header = request.environ.get("HTTP_AUTHORIZATION", "")
+    if header[:7].lower() == "bearer " and not header.startswith("Bearer "):
+        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {header[7:]}"
+
+
 def _verifying_key(header: dict, payload: dict) -> str:
-    """The key named by the token's `kid`: the current or the previous public key."""
+    """The key named by the token's `kid`: the current or the previous public key.
+
+    `payload` is the token's own, before flask-jwt-extended fills in defaults (a missing `type`
+    becomes "access"), so the claims Cashman issues are required here.
+    """
+    if not _has_required_claims(payload):
+        raise InvalidTokenError(MISSING_CLAIMS)
     if current_app.config["JWT_ALGORITHM"] == "HS256":
         return current_app.config["JWT_SECRET_KEY"]
     # An unknown kid gets the current key, so the signature check refuses the token.
     return _signing_keys().verifying.get(header.get("kid"), current_app.config["JWT_PUBLIC_KEY"])
 
 
-def _has_required_claims(header: dict, payload: dict) -> bool:
+def _has_required_claims(payload: dict) -> bool:
     """Refuse tokens without the claims Cashman issues: no token lives forever or has no type."""
     return (
         all(isinstance(payload.get(claim), int) for claim in ("exp", "iat"))

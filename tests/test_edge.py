@@ -129,6 +129,22 @@ def test_login_answers_are_never_cached(client, alice):
     assert login(client, "alice").headers["Cache-Control"] == "no-store"
 
 
+def test_bodiless_answers_have_no_content_type(client, alice):
+    """Found live: DELETE's 204 and OPTIONS answers said `text/html` about no body at all."""
+    row = add_row(client, alice)
+    etag = client.get(f"/incomes/{row['id']}", headers=alice.headers).headers["ETag"]
+    not_modified = client.get(
+        f"/incomes/{row['id']}", headers={**alice.headers, "If-None-Match": etag}
+    )
+    deleted = client.delete(f"/incomes/{row['id']}", headers=alice.headers)
+    options = client.options("/health")
+    for response, status in [(not_modified, 304), (deleted, 204), (options, 200)]:
+        assert response.status_code == status
+        assert response.data == b""
+        assert "Content-Type" not in response.headers, status
+    assert set(options.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
 def test_hsts_over_https(app):
     response = app.test_client().get("/health", base_url="https://cashman.example")
     assert response.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"

@@ -1,5 +1,6 @@
 """One error shape for every status on every route, on the production error path."""
 
+import io
 import logging
 
 import pytest
@@ -82,6 +83,50 @@ def test_bodies_over_one_mebibyte_are_413(prod_client, make_account):
         413,
         "Content Too Large",
         "The request body is larger than 1 MiB.",
+    )
+
+
+@pytest.mark.parametrize("size", [1024 * 1024 + 1, 3 * 1024 * 1024])
+def test_a_chunked_body_over_one_mebibyte_is_413_not_cut(prod_client, make_account, size):
+    """Found live: a chunked body (no Content-Length) was cut at 1 MiB and called bad JSON.
+
+    `wsgi.input_terminated` is what gunicorn sets for a chunked body it has de-chunked.
+    """
+    alice = make_account(prod_client, "alice")
+    padding = "x" * (size - len('{"description": "", "amount": 1}'))
+    body = ('{"description": "' + padding + '", "amount": 1}').encode()
+    response = prod_client.post(
+        "/incomes",
+        input_stream=io.BytesIO(body),
+        headers={
+            **alice.headers,
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+        },
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert_problem(response, 413, "Content Too Large", "The request body is larger than 1 MiB.")
+    assert prod_client.get("/incomes", headers=alice.headers).get_json() == []
+
+
+def test_a_chunked_body_within_the_limit_is_read_whole(prod_client, make_account):
+    alice = make_account(prod_client, "alice")
+    description = "d" * 255
+    body = f'{{"description": "{description}", "amount": 1, "category": "{" " * 1000000}x"}}'
+    response = prod_client.post(
+        "/incomes",
+        input_stream=io.BytesIO(body.encode()),
+        headers={
+            **alice.headers,
+            "Content-Type": "application/json",
+            "Transfer-Encoding": "chunked",
+        },
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert (response.get_json()["description"], response.get_json()["category"]) == (
+        description,
+        "x",
     )
 
 

@@ -4,12 +4,13 @@ flask-restful's 500s only show when exceptions are not propagated, so this runs 
 production stack (CASHMAN_ENV=production, gunicorn workers) on 127.0.0.1.
 """
 
+import http.client
 import json
 import subprocess
 
 import pytest
 from helpers import NOT_FOUND
-from live import ROOT, assert_problem, boot_env, free_port, json_body, login, request
+from live import ROOT, assert_problem, boot_env, free_port, json_body, login, register, request
 
 MISSING = "A bearer access token is required."
 
@@ -94,3 +95,25 @@ def test_the_live_server_serves_the_committed_openapi_document(live_server):
     status, headers, document = request(live_server, "GET", "/openapi.json")
     assert (status, headers["Content-Type"]) == (200, "application/json")
     assert document == json.loads((ROOT / "docs" / "openapi.json").read_text())
+
+
+def test_gunicorn_hands_a_chunked_body_over_the_limit_to_a_413(live_server):
+    """Found live: a chunked body over 1 MiB was cut there and answered as invalid JSON."""
+    register(live_server, "carol")
+    token = json_body(login(live_server, "carol"))["access_token"]
+    host, port = live_server.removeprefix("http://").split(":")
+    chunks = [b'{"description": "', *[b"x" * 65536] * 20, b'", "amount": 1}']
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request(
+            "POST",
+            "/incomes",
+            body=iter(chunks),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        answer = (response.status, response.headers, json.loads(response.read()))
+    finally:
+        connection.close()
+    assert_problem(answer, 413, "Content Too Large", "The request body is larger than 1 MiB.")

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from flask import request
 from marshmallow import Schema, ValidationError, post_load, validates
 from marshmallow.validate import Length, Regexp
-from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 from ..i18n import _, _l
 from ..models import Kind
@@ -96,7 +96,8 @@ transaction_patch_schemas = {
 
 
 def read_json() -> Any:
-    """The parsed JSON request body; not JSON is a 400 or 415 problem."""
+    """The parsed JSON request body; not JSON is a 400 or 415 problem, too large a 413."""
+    _refuse_oversize_stream()
     try:
         return request.get_json()
     except UnsupportedMediaType:
@@ -105,6 +106,20 @@ def read_json() -> Any:
         ) from None
     except BadRequest:
         raise BadRequest(_("The request body is not valid JSON.")) from None
+
+
+def _refuse_oversize_stream() -> None:
+    """A chunked body (no Content-Length) is read up to the limit and silently cut there by
+    Werkzeug; one more byte from the server's stream tells a cut body from a whole one."""
+    limit = request.max_content_length
+    if (
+        request.content_length is not None
+        or limit is None
+        or request.mimetype != "application/json"
+    ):
+        return
+    if len(request.get_data(cache=True)) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
 
 
 def load_body(schema: Schema) -> dict[str, Any]:
