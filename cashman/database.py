@@ -62,13 +62,7 @@ def write_connection() -> Connection:
 
 
 def _tune_sqlite(connection: sqlite3.Connection, busy_timeout_ms: int) -> None:
-    """WAL for concurrent readers, enforced foreign keys (cascades), waiting on locks, and the
-    Unicode-aware lower() that `q` searches use (cashman.models.unicode_lower)."""
+    """WAL for concurrent readers, enforced foreign keys (cascades), and waiting on locks."""
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA foreign_keys=ON")
     connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-    connection.create_function("unicode_lower", 1, _lower, deterministic=True)
-
-
-def _lower(text: str | None) -> str | None:
-    return None if text is None else text.lower()

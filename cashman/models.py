@@ -22,9 +22,7 @@ from sqlalchemy import (
     func,
     type_coerce,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql.functions import GenericFunction
 
 from .database import db
 from .money import from_cents, to_cents
@@ -51,21 +49,6 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class unicode_lower(GenericFunction):
-    """lower() for every letter on every engine: SQLite's own lowers ASCII letters only.
-
-    On SQLite it is Python's str.lower, registered on each connection (see create_app).
-    """
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(unicode_lower, "postgresql")
-def _postgresql_lower(element: unicode_lower, compiler, **kwargs) -> str:
-    return f"lower({compiler.process(element.clauses, **kwargs)})"
 
 
 class Cents(TypeDecorator):
@@ -152,6 +135,9 @@ class Transaction(db.Model):
         Enum(Kind, native_enum=False, length=7, create_constraint=True, name="ck_transactions_type")
     )
     description: Mapped[str] = mapped_column(String(255))
+    # The description as `q` matches it (cashman.filters.fold), kept by every write: neither
+    # engine's lower() folds case fully, and SQLite's lowers ASCII letters only.
+    search_text: Mapped[str] = mapped_column(Text, server_default="")
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     category: Mapped[str | None] = mapped_column(String(64))
     date: Mapped[date] = mapped_column(Date)

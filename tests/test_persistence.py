@@ -72,3 +72,32 @@ def test_migration_0002_computes_the_totals_of_existing_rows(tmp_path, secret):
         db.engine.dispose()
     assert totals == [(1, "EXPENSE", 1, -5), (1, "INCOME", 2, 30)]
     assert versions == [(1,)]
+
+
+def test_migration_0003_folds_the_descriptions_of_existing_rows(tmp_path, secret):
+    """Rows stored before `search_text` existed are found by `q` after the upgrade."""
+    app = make_app(f"sqlite:///{tmp_path / 'old.db'}", secret)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0002")
+        db.session.execute(
+            text(
+                "INSERT INTO users (id, username, password_hash, created_at) "
+                "VALUES (1, 'ann', 'x', '2026-01-01')"
+            )
+        )
+        for description in ["STRAßE", "İstanbul", "Plain"]:
+            db.session.execute(
+                text(
+                    "INSERT INTO transactions (user_id, type, description, amount_cents, date, "
+                    "created_at, updated_at) VALUES (1, 'INCOME', :d, 1, '2026-01-01', "
+                    "'2026-01-01', '2026-01-01')"
+                ),
+                {"d": description},
+            )
+        db.session.commit()
+        flask_migrate.upgrade()
+        folded = db.session.execute(
+            text("SELECT description, search_text FROM transactions ORDER BY id")
+        ).all()
+        db.engine.dispose()
+    assert folded == [("STRAßE", "strasse"), ("İstanbul", "istanbul"), ("Plain", "plain")]

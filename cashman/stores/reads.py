@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, case, extract, func, select, tuple_
 
-from ..filters import Filters
-from ..models import Transaction, TransactionTotal, unicode_lower
+from ..filters import Filters, fold
+from ..models import Transaction, TransactionTotal
 from ..money import from_cents
 
 NEWEST_FIRST = (Transaction.date.desc(), Transaction.id.desc())
@@ -52,9 +52,7 @@ NARROWING = {
     "date_from": lambda: Transaction.date >= bindparam("date_from"),
     "date_to": lambda: Transaction.date <= bindparam("date_to"),
     "category": lambda: Transaction.category == bindparam("category"),
-    "text": lambda: unicode_lower(Transaction.description).contains(
-        bindparam("text"), escape=LIKE_ESCAPE
-    ),
+    "text": lambda: Transaction.search_text.contains(bindparam("text"), escape=LIKE_ESCAPE),
     "after": lambda: (
         tuple_(Transaction.date, Transaction.id)
         < tuple_(
@@ -84,7 +82,7 @@ def bound_values(
     """
     bound = {name: value for name, value in vars(filters).items() if value is not None}
     if "text" in bound:
-        bound["text"] = _literal_like(bound["text"].lower())
+        bound["text"] = _literal_like(fold(bound["text"]))
     narrowed_by = tuple(bound)
     if after is not None:
         narrowed_by += ("after",)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Conflict, NotFound, UnprocessableEntity
 
 from ..database import db, request_connection, write_connection
-from ..filters import Filters
+from ..filters import Filters, fold
 from ..i18n import _
 from ..models import IdempotencyRecord, Kind, Transaction, etag
 from ..money import to_cents
@@ -161,6 +161,8 @@ class TransactionStore:
             changes = {name: value for name, value in fields.items() if row._mapping[name] != value}
             if not changes:
                 return row
+            if "description" in changes:
+                changes["search_text"] = fold(changes["description"])
             if "amount" in changes:
                 changes["amount_cents"] = to_cents(changes.pop("amount"))
                 add_to_totals(self.user_id, kind, 0, changes["amount_cents"] - to_cents(row.amount))
@@ -232,6 +234,7 @@ class TransactionStore:
             "amount_cents": to_cents(fields["amount"]),
             "user_id": self.user_id,
             "type": kind,
+            "search_text": fold(fields["description"]),
         }
         values["created_at"] = values["updated_at"] = datetime.now(UTC)
         row = write_connection().execute(INSERT, values).one()

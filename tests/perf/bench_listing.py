@@ -61,6 +61,7 @@ def seed(app, username: str, count: int) -> None:
                     user_id=user.id,
                     type=kind,
                     description=f"row {n}",
+                    search_text=f"row {n}",
                     amount_cents=cents,
                     category=rng.choice(["food", "rent", "work", None]),
                     date=first_day + timedelta(days=rng.randrange(3650)),
