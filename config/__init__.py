@@ -58,11 +58,9 @@ class Config:
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url(environ.get("DATABASE_URL"))
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
-            # A database that does not answer fails the request (503) instead of hanging it.
-            timeout = _count(environ, "DATABASE_CONNECT_TIMEOUT", default=5) or 5
             self.SQLALCHEMY_ENGINE_OPTIONS = {
                 **self.SQLALCHEMY_ENGINE_OPTIONS,
-                "connect_args": {"connect_timeout": timeout},
+                "connect_args": _postgresql_timeouts(environ),
             }
         self.JWT_SECRET_KEY = environ.get("JWT_SECRET_KEY") or None
         self.JWT_ACCESS_TOKEN_EXPIRES = _seconds(environ, "JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
@@ -74,6 +72,13 @@ class Config:
         for name, default in RATE_LIMITS.items():
             setattr(self, name, _rate_limit(environ, name, default))
         self.RATELIMIT_STORAGE_URI = environ.get("REDIS_URL") or "memory://"
+        if environ.get("REDIS_URL"):
+            # A Redis that does not answer costs a request this much, then limits count in memory.
+            seconds = (_count(environ, "REDIS_TIMEOUT_MS", default=500) or 500) / 1000
+            self.RATELIMIT_STORAGE_OPTIONS = {
+                "socket_connect_timeout": seconds,
+                "socket_timeout": seconds,
+            }
         self.TRUSTED_PROXY_COUNT = _count(environ, "TRUSTED_PROXY_COUNT")
         origins = environ.get("CORS_ORIGINS", "")
         self.CORS_ORIGINS = [origin.strip() for origin in origins.split(",") if origin.strip()]
@@ -167,6 +172,23 @@ def _database_url(raw: str | None) -> str:
         if raw.startswith(scheme):
             return "postgresql+psycopg://" + raw.removeprefix(scheme)
     return raw
+
+
+def _postgresql_timeouts(environ: Mapping[str, str]) -> dict[str, int | str]:
+    """libpq settings under which a database that stops answering fails a request (503) in
+    bounded time instead of hanging it: connecting, each statement (ended by the server), and a
+    dead or frozen connection (TCP keepalives and the user timeout, noticed by the client)."""
+    connect = _count(environ, "DATABASE_CONNECT_TIMEOUT", default=5) or 5
+    statement = _count(environ, "DATABASE_STATEMENT_TIMEOUT", default=5) or 5
+    return {
+        "connect_timeout": connect,
+        "options": f"-c statement_timeout={statement * 1000}",
+        "keepalives": 1,
+        "keepalives_idle": 1,
+        "keepalives_interval": 1,
+        "keepalives_count": max(1, statement - 1),
+        "tcp_user_timeout": statement * 1000,
+    }
 
 
 def _read_key(environ: Mapping[str, str], name: str, required: bool = False) -> str | None:

@@ -36,7 +36,8 @@ def boot_env(database_url: str, port: int, secret: str, **settings: str) -> dict
         "CASHMAN_ENV": "production",
         "JWT_SECRET_KEY": secret,
         "DATABASE_URL": database_url,
-        "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port} --workers 2",
+        "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",  # workers (config/gunicorn.conf.py); a test may ask for another
         **settings,
     }
 

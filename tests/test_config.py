@@ -149,20 +149,46 @@ def test_every_environment_variable_is_documented():
     assert {"DATABASE_URL", "JWT_ALGORITHM", "REDIS_URL", "CORS_ORIGINS", "PORT"} <= read
 
 
-def test_postgresql_connections_give_up_after_the_connect_timeout():
+def test_postgresql_connections_and_statements_are_bounded():
     config = ProductionConfig(
         {
             "JWT_SECRET_KEY": STRONG,
             "DATABASE_URL": "postgres://u@db/x",
             "DATABASE_CONNECT_TIMEOUT": "3",
+            "DATABASE_STATEMENT_TIMEOUT": "4",
         }
     )
     assert config.SQLALCHEMY_ENGINE_OPTIONS == {
         "pool_pre_ping": True,
-        "connect_args": {"connect_timeout": 3},
+        "connect_args": {
+            "connect_timeout": 3,
+            "options": "-c statement_timeout=4000",
+            "keepalives": 1,
+            "keepalives_idle": 1,
+            "keepalives_interval": 1,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 4000,
+        },
     }
     default = ProductionConfig({"JWT_SECRET_KEY": STRONG, "DATABASE_URL": "postgres://u@db/x"})
-    assert default.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] == {"connect_timeout": 5}
+    connect_args = default.SQLALCHEMY_ENGINE_OPTIONS["connect_args"]
+    assert (connect_args["connect_timeout"], connect_args["options"]) == (
+        5,
+        "-c statement_timeout=5000",
+    )
     assert (
         "connect_args" not in ProductionConfig({"JWT_SECRET_KEY": STRONG}).SQLALCHEMY_ENGINE_OPTIONS
     )
+
+
+def test_redis_calls_time_out_well_under_a_second():
+    shared = ProductionConfig({"JWT_SECRET_KEY": STRONG, "REDIS_URL": "redis://cache:6379/1"})
+    assert shared.RATELIMIT_STORAGE_OPTIONS == {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+    }
+    quicker = ProductionConfig(
+        {"JWT_SECRET_KEY": STRONG, "REDIS_URL": "redis://cache:6379/1", "REDIS_TIMEOUT_MS": "200"}
+    )
+    assert quicker.RATELIMIT_STORAGE_OPTIONS["socket_timeout"] == 0.2
+    assert not hasattr(ProductionConfig({"JWT_SECRET_KEY": STRONG}), "RATELIMIT_STORAGE_OPTIONS")

@@ -1,9 +1,16 @@
 """Rate limits: failed logins per username, logins and registrations per address, API per user."""
 
+import contextlib
+import socket
+import threading
 import time
 
 import pytest
 from helpers import PASSWORD, assert_problem, login, register
+from live import assert_problem as assert_live_problem
+from live import login as live_login
+from live import register as live_register
+from live import running_server
 
 from config import ConfigError, ProductionConfig
 
@@ -136,3 +143,55 @@ def test_a_limit_hit_in_another_language_does_not_make_requests_count_twice(
         client.get("/auth/me", headers=bea.headers).headers["RateLimit-Remaining"] for _ in range(3)
     ]
     assert remaining == ["2", "1", "0"]
+
+
+@pytest.fixture
+def silent_redis():
+    """A TCP server that accepts connections and never answers: a hung Redis."""
+    server = socket.create_server(("127.0.0.1", 0), backlog=64)
+    accepted = []
+
+    def accept_forever():
+        with contextlib.suppress(OSError):  # the socket is closed at the end
+            while True:
+                accepted.append(server.accept()[0])
+
+    threading.Thread(target=accept_forever, daemon=True).start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
+    for connection in accepted:
+        connection.close()
+
+
+def test_a_redis_that_never_answers_costs_under_a_second_then_limits_count_in_memory(
+    migrated_url, another_app, silent_redis
+):
+    """Found live: register and login hung 30 s on such a Redis, then answered 500 HTML."""
+    settings = {
+        "REDIS_URL": silent_redis,
+        "RATE_LIMIT_LOGIN_USERNAME": "5 per minute",
+        "RATE_LIMIT_REGISTER_ADDRESS": "100 per hour",
+        "WEB_CONCURRENCY": "1",  # memory counts are per worker: one worker counts them all
+    }
+    with running_server(migrated_url, **settings) as base:
+        timings = []
+        for name in ("ann", "bea", "cid"):
+            started = time.monotonic()
+            live_register(base, name)
+            timings.append(time.monotonic() - started)
+        for _ in range(5):
+            assert_live_problem(
+                live_login(base, "ann", "wrong password"),
+                401,
+                "Unauthorized",
+                "Wrong username or password.",
+            )
+        # The limit still holds, counted in memory while Redis does not answer.
+        assert_live_problem(
+            live_login(base, "ann"),
+            429,
+            "Too Many Requests",
+            "Too many failed logins for this username; try again later.",
+        )
+    another_app()  # empties the tables the server wrote to
+    assert max(timings) < 1.0, timings
