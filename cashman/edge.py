@@ -17,9 +17,15 @@ from flask import Flask, Response, g, request
 from flask_cors import CORS
 from flask_jwt_extended import get_jwt_identity
 from pythonjsonlogger.json import JsonFormatter
+from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+# Limits on a request's head, kept below the HTTP server's own (config/gunicorn.conf.py), so that
+# the app, not the server, refuses an oversize head: with a problem document, not an HTML page.
+MAX_TARGET_BYTES = 4096  # the path and query of the request line
+MAX_HEADER_BYTES = 8190  # one header line, name and value
+MAX_HEADERS = 100
 EXPOSED_HEADERS = [
     "Link",
     "X-Total-Count",
@@ -71,6 +77,19 @@ def _start() -> None:
     g.started = time.perf_counter()
     offered = request.headers.get("X-Request-ID", "")
     g.request_id = offered if REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+    _refuse_an_oversize_head()
+
+
+def _refuse_an_oversize_head() -> None:
+    environ = request.environ
+    target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
+    if len(target) > MAX_TARGET_BYTES:
+        raise RequestURITooLarge()
+    headers = request.headers
+    if len(headers) > MAX_HEADERS or any(
+        len(name) + len(value) + 2 > MAX_HEADER_BYTES for name, value in headers.items()
+    ):
+        raise RequestHeaderFieldsTooLarge()
 
 
 def _finish(response: Response) -> Response:

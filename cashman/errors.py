@@ -27,9 +27,11 @@ TITLES = {
     409: _l("Conflict"),
     412: _l("Precondition Failed"),
     413: _l("Content Too Large"),
+    414: _l("URI Too Long"),
     415: _l("Unsupported Media Type"),
     422: _l("Unprocessable Content"),
     429: _l("Too Many Requests"),
+    431: _l("Request Header Fields Too Large"),
     500: _l("Internal Server Error"),
     503: _l("Service Unavailable"),
 }
@@ -43,7 +45,9 @@ DETAILS = {
     ),
     405: _l("The method is not allowed for the requested URL."),
     413: _l("The request body is larger than 1 MiB."),
+    414: _l("The URL is longer than 4096 bytes."),
     415: _l("The request body must be JSON (Content-Type: application/json)."),
+    431: _l("A request may have 100 headers of at most 8190 bytes each."),
     500: _l(
         "The server encountered an internal error and was unable to complete your request. "
         "Either the server is overloaded or there is an error in the application."

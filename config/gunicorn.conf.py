@@ -15,6 +15,12 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or usable_cores or 1)
 # Load the app once in the master: a configuration error stops the server with one line,
 # instead of every worker failing in turn.
 preload_app = True
+# The server's own limits on a request's head sit above the app's (cashman/edge.py), so that the
+# app refuses an oversize URL (414) or header (431) with a problem document. What gunicorn still
+# refuses itself (beyond these, or not HTTP at all) is listed in docs/reliability.md.
+limit_request_line = 8190
+limit_request_fields = 200
+limit_request_field_size = 128 * 1024
 timeout = 30
 graceful_timeout = 20
 keepalive = 5

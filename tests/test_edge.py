@@ -252,3 +252,34 @@ def test_cors_refuses_other_origins_and_is_off_by_default(another_app, client):
     for test_client, origin in [(allowed, "https://evil.example"), (client, WEB_APP)]:
         response = test_client.get("/health", headers={"Origin": origin})
         assert "Access-Control-Allow-Origin" not in response.headers
+
+
+URI_TOO_LONG = (414, "URI Too Long", "The URL is longer than 4096 bytes.")
+HEADERS_TOO_LARGE = (
+    431,
+    "Request Header Fields Too Large",
+    "A request may have 100 headers of at most 8190 bytes each.",
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "expected"),
+    [
+        (f"/incomes?q={'x' * 5000}", {}, URI_TOO_LONG),
+        (f"/{'a' * 4096}", {}, URI_TOO_LONG),
+        ("/incomes", {"Authorization": f"Bearer {'x' * 100_000}"}, HEADERS_TOO_LARGE),
+        ("/health", {"X-Request-ID": "r" * 10_000}, HEADERS_TOO_LARGE),
+        ("/health", {f"X-Extra-{n}": "1" for n in range(101)}, HEADERS_TOO_LARGE),
+    ],
+)
+def test_an_oversize_url_or_header_is_a_problem(prod_client, path, headers, expected):
+    """Found live: gunicorn answered these with HTML pages of its own."""
+    response = prod_client.get(path, headers=headers)
+    assert_problem(response, *expected)
+    assert response.headers["X-Request-ID"] != headers.get("X-Request-ID")
+
+
+def test_a_head_within_the_limits_is_served(prod_client):
+    headers = {"X-Filler": "f" * (8190 - len("X-Filler") - 2)}
+    headers |= {f"X-Extra-{n}": "1" for n in range(90)}
+    assert prod_client.get(f"/health?{'p' * 4000}", headers=headers).status_code == 200

@@ -117,3 +117,19 @@ def test_gunicorn_hands_a_chunked_body_over_the_limit_to_a_413(live_server):
     finally:
         connection.close()
     assert_problem(answer, 413, "Content Too Large", "The request body is larger than 1 MiB.")
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        (f"/incomes?q={'x' * 5000}", {}, 414),
+        ("/incomes", {"Authorization": f"Bearer {'x' * 100_000}"}, 431),
+        ("/health", {"X-Request-ID": "r" * 10_000}, 431),
+        ("/health", {f"X-Extra-{n}": "1" for n in range(101)}, 431),
+    ],
+)
+def test_gunicorn_leaves_oversize_heads_to_the_app(live_server, path, headers, status):
+    """Found live: gunicorn's own 414 and 431 answers were HTML."""
+    answer = request(live_server, "GET", path, headers=headers)
+    assert (answer[0], answer[1]["Content-Type"]) == (status, "application/problem+json")
+    assert answer[2]["status"] == status
