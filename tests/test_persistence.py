@@ -43,61 +43,56 @@ def test_usernames_are_unique_whatever_their_case_in_the_database(app):
             raise AssertionError("the lower(username) unique index is missing")
 
 
-def test_migration_0002_computes_the_totals_of_existing_rows(tmp_path, secret):
-    """Upgrading a database that already holds transactions fills the running totals."""
+OLD_ROW = text(
+    "INSERT INTO transactions (user_id, type, description, amount_cents, date, created_at, "
+    "updated_at) VALUES (:user_id, :kind, :description, :cents, '2026-01-01', '2026-01-01', "
+    "'2026-01-01')"
+)
+
+
+def upgraded_from(tmp_path, secret, revision: str, rows: list[dict], *queries: str) -> list:
+    """Build a database at `revision` holding users 1 and 2 and `rows`, upgrade it to the
+    latest revision, and return what each query reads from it."""
     app = make_app(f"sqlite:///{tmp_path / 'old.db'}", secret)
     with app.app_context():
-        flask_migrate.upgrade(revision="0001")
+        flask_migrate.upgrade(revision=revision)
         db.session.execute(
             text(
                 "INSERT INTO users (id, username, password_hash, created_at) "
                 "VALUES (1, 'ann', 'x', '2026-01-01'), (2, 'ben', 'x', '2026-01-01')"
             )
         )
-        for user_id, kind, cents in [(1, "INCOME", 10), (1, "INCOME", 20), (1, "EXPENSE", -5)]:
-            db.session.execute(
-                text(
-                    "INSERT INTO transactions (user_id, type, description, amount_cents, date, "
-                    "created_at, updated_at) VALUES (:u, :k, 'x', :c, '2026-01-01', "
-                    "'2026-01-01', '2026-01-01')"
-                ),
-                {"u": user_id, "k": kind, "c": cents},
-            )
+        for row in rows:
+            db.session.execute(OLD_ROW, {"user_id": 1, "description": "x", **row})
         db.session.commit()
         flask_migrate.upgrade()
-        totals = db.session.execute(
-            text("SELECT user_id, type, count, amount_cents FROM transaction_totals ORDER BY 2")
-        ).all()
-        versions = db.session.execute(text("SELECT DISTINCT version FROM transactions")).all()
+        found = [db.session.execute(text(query)).all() for query in queries]
         db.engine.dispose()
+    return found
+
+
+def test_migration_0002_computes_the_totals_of_existing_rows(tmp_path, secret):
+    """Upgrading a database that already holds transactions fills the running totals."""
+    rows = [{"kind": "INCOME", "cents": 10}, {"kind": "INCOME", "cents": 20}]
+    rows.append({"kind": "EXPENSE", "cents": -5})
+    totals, versions = upgraded_from(
+        tmp_path,
+        secret,
+        "0001",
+        rows,
+        "SELECT user_id, type, count, amount_cents FROM transaction_totals ORDER BY 2",
+        "SELECT DISTINCT version FROM transactions",
+    )
     assert totals == [(1, "EXPENSE", 1, -5), (1, "INCOME", 2, 30)]
     assert versions == [(1,)]
 
 
 def test_migration_0003_folds_the_descriptions_of_existing_rows(tmp_path, secret):
     """Rows stored before `search_text` existed are found by `q` after the upgrade."""
-    app = make_app(f"sqlite:///{tmp_path / 'old.db'}", secret)
-    with app.app_context():
-        flask_migrate.upgrade(revision="0002")
-        db.session.execute(
-            text(
-                "INSERT INTO users (id, username, password_hash, created_at) "
-                "VALUES (1, 'ann', 'x', '2026-01-01')"
-            )
-        )
-        for description in ["STRAßE", "İstanbul", "Plain"]:
-            db.session.execute(
-                text(
-                    "INSERT INTO transactions (user_id, type, description, amount_cents, date, "
-                    "created_at, updated_at) VALUES (1, 'INCOME', :d, 1, '2026-01-01', "
-                    "'2026-01-01', '2026-01-01')"
-                ),
-                {"d": description},
-            )
-        db.session.commit()
-        flask_migrate.upgrade()
-        folded = db.session.execute(
-            text("SELECT description, search_text FROM transactions ORDER BY id")
-        ).all()
-        db.engine.dispose()
+    rows = [
+        {"kind": "INCOME", "cents": 1, "description": description}
+        for description in ["STRAßE", "İstanbul", "Plain"]
+    ]
+    query = "SELECT description, search_text FROM transactions ORDER BY id"
+    (folded,) = upgraded_from(tmp_path, secret, "0002", rows, query)
     assert folded == [("STRAßE", "strasse"), ("İstanbul", "istanbul"), ("Plain", "plain")]
