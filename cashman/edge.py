@@ -98,7 +98,9 @@ def _finish(response: Response) -> Response:
         # Flask-Limiter sends Retry-After with its RateLimit-* headers on every answer; it only
         # means something on a 429 (or a 503).
         response.headers.pop("Retry-After", None)
-    if not (response.is_streamed or response.direct_passthrough or response.get_data()):
+    if not (
+        response.is_streamed or response.direct_passthrough or response.calculate_content_length()
+    ):
         # A 204, a 304 or an OPTIONS answer has no body, so it has no media type either.
         response.headers.pop("Content-Type", None)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import db
-from .money import from_cents, to_cents
+from .money import from_cents
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -149,10 +149,6 @@ class Transaction(db.Model):
     @property
     def amount(self) -> Decimal:
         return from_cents(self.amount_cents)
-
-    @amount.setter
-    def amount(self, value: Decimal) -> None:
-        self.amount_cents = to_cents(value)
 
     @classmethod
     def listed(cls) -> tuple:

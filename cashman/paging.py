@@ -13,6 +13,8 @@ from flask import Flask, current_app, request
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import Row
 
+from .models import MAX_ID
+
 
 def init_cursors(app: Flask) -> None:
     """Build the cursor signer once.
@@ -44,9 +46,12 @@ def decode_cursor(cursor: str) -> tuple[date, int]:
     """The (date, id) position a cursor stands for; ValueError if it was not made here."""
     try:
         day, row_id = _serializer().loads(cursor)
-        return date.fromisoformat(day), int(row_id)
+        position = date.fromisoformat(day), int(row_id)
     except (BadData, TypeError, ValueError):
         raise ValueError("not a cursor this service issued") from None
+    if not 1 <= position[1] <= MAX_ID:  # signed here, yet no row can be there
+        raise ValueError("not a position of any row")
+    return position
 
 
 def next_page_link(cursor: str) -> str:

@@ -106,6 +106,11 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
     def operation(name: str) -> ModuleType:
         return importlib.import_module(f"{PACKAGE}.api.{name}")
 
+    def bearing(token: str):
+        return client_package.AuthenticatedClient(
+            base_url=live_server, token=token, timeout=HTTP_TIMEOUT, raise_on_unexpected_status=True
+        )
+
     models = importlib.import_module(f"{PACKAGE}.models")
     started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
     today = started.date()
@@ -136,12 +141,7 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
         assert tokens.expires_in == ACCESS_TOKEN_SECONDS
         assert_fully_described(tokens, logged_in.content)
 
-    with client_package.AuthenticatedClient(
-        base_url=live_server,
-        token=tokens.refresh_token,
-        timeout=HTTP_TIMEOUT,
-        raise_on_unexpected_status=True,
-    ) as refreshing:
+    with bearing(tokens.refresh_token) as refreshing:
         refreshed = operation("auth.post_refresh").sync_detailed(client=refreshing)
         assert refreshed.status_code == 200, refreshed.content
         access = refreshed.parsed
@@ -150,12 +150,7 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
         assert access.expires_in == ACCESS_TOKEN_SECONDS
         assert_fully_described(access, refreshed.content)
 
-    with client_package.AuthenticatedClient(
-        base_url=live_server,
-        token=access.access_token,
-        timeout=HTTP_TIMEOUT,
-        raise_on_unexpected_status=True,
-    ) as alice:
+    with bearing(access.access_token) as alice:
         created = operation("transactions.post_income_list").sync_detailed(
             client=alice,
             body=models.Income(

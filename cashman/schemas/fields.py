@@ -8,7 +8,6 @@ from typing import Any
 from marshmallow import fields
 
 from ..i18n import _l
-from ..models import MAX_ID
 from ..money import CENT, MAX_AMOUNT
 from ..paging import decode_cursor
 
@@ -100,9 +99,6 @@ class Cursor(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> tuple:
         try:
-            day, row_id = decode_cursor(super()._deserialize(value, attr, data, **kwargs))
+            return decode_cursor(super()._deserialize(value, attr, data, **kwargs))
         except ValueError:
             raise self.make_error("invalid") from None
-        if not 1 <= row_id <= MAX_ID:  # signed here, but no row can be there
-            raise self.make_error("invalid")
-        return day, row_id
