@@ -189,3 +189,13 @@ def test_swagger_ui_is_served_from_installed_files(client):
     # Found live: /docs was the one path that redirected; it answers as /docs/ does.
     assert (client.get("/docs").status_code, client.get("/docs").data) == (200, page.data)
     assert_problem(client.get("/docs/missing.js"), 404, "Not Found", NOT_FOUND)
+
+
+def test_every_operation_documents_an_oversize_head(document):
+    """Found by the fuzzer: a long query string got the app's 414, which no operation listed."""
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status in ("414", "431"):
+                assert operation["responses"][status] == {
+                    "$ref": f"#/components/responses/Problem{status}"
+                }, (path, method, status)

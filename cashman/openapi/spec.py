@@ -185,7 +185,7 @@ def _success_description(status: int) -> str:
 
 
 def _errors(details: Operation, path: str, token: str | None) -> set[int]:
-    errors = set(details.errors)
+    errors = set(details.errors) | {414, 431}  # any request's head may be too large
     if token:
         errors |= {401, 429}
     if details.query is not None:

@@ -65,9 +65,11 @@ ERRORS = {
     409: "A conflict with stored data.",
     412: "If-Match does not match the row's current ETag.",
     413: "The body is over 1 MiB.",
+    414: "The URL (path and query) is over 4096 bytes.",
     415: "The body is not application/json.",
     422: "The JSON body has invalid fields (`errors` names each).",
     429: "A rate limit was hit; wait for Retry-After seconds.",
+    431: "More than 100 request headers, or a header line over 8190 bytes.",
     503: "The database is unavailable.",
 }
 ERROR_HEADERS = {
