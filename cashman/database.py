@@ -5,10 +5,13 @@ Only stores (cashman.stores), models, migrations and the error handlers import t
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
+import psycopg
 from flask import Flask, has_request_context, request
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from psycopg.errors import _WaitTimeout
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import DeclarativeBase
 
@@ -23,13 +26,52 @@ migrate = Migrate(directory=str(Path(__file__).parent / "migrations"))
 
 
 def init_database(app: Flask) -> None:
-    """Bind the extensions; on SQLite, tune every new connection."""
+    """Bind the extensions; on SQLite, tune every new connection; on PostgreSQL, bound every
+    wait for an answer."""
     db.init_app(app)
     migrate.init_app(app, db)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             busy_timeout = app.config["SQLITE_BUSY_TIMEOUT_MS"]
             event.listen(db.engine, "connect", lambda conn, _: _tune_sqlite(conn, busy_timeout))
+        elif db.engine.dialect.name == "postgresql":
+            seconds = app.config["DATABASE_STATEMENT_TIMEOUT"]
+            event.listen(
+                db.engine,
+                "do_connect",
+                lambda _dialect, _record, cargs, cparams: AnswerBoundConnection.open(
+                    seconds, *cargs, **cparams
+                ),
+            )
+
+
+class AnswerBoundConnection(psycopg.Connection):
+    """A psycopg connection that waits at most `answer_timeout` seconds for any answer.
+
+    PostgreSQL's statement_timeout ends a slow statement, and TCP keepalives and tcp_user_timeout
+    end a connection whose packets go unacknowledged. Neither ends a wait on a path that still
+    acknowledges packets but brings no answer back (a hung proxy or pooler, a stopped server):
+    this does, for statements, commits and the pool's pings alike. The connection is then
+    closed, since it stopped halfway through a conversation, and the pool replaces it.
+    """
+
+    answer_timeout: float = 5.0
+
+    @classmethod
+    def open(cls, answer_timeout: float, *args: Any, **kwargs: Any) -> "AnswerBoundConnection":
+        connection = cls.connect(*args, **kwargs)
+        connection.answer_timeout = answer_timeout
+        return connection
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        timeout = self.answer_timeout if timeout is None else timeout
+        try:
+            return super().wait(gen, interval, timeout)
+        except _WaitTimeout:
+            self.close()
+            raise psycopg.OperationalError(
+                f"PostgreSQL did not answer within {timeout:g} s; the connection was closed"
+            ) from None
 
 
 def request_connection() -> Connection:

@@ -57,10 +57,13 @@ class Config:
 
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url(environ.get("DATABASE_URL"))
+        self.DATABASE_STATEMENT_TIMEOUT = (
+            _count(environ, "DATABASE_STATEMENT_TIMEOUT", default=5) or 5
+        )
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
             self.SQLALCHEMY_ENGINE_OPTIONS = {
                 **self.SQLALCHEMY_ENGINE_OPTIONS,
-                "connect_args": _postgresql_timeouts(environ),
+                "connect_args": _postgresql_timeouts(environ, self.DATABASE_STATEMENT_TIMEOUT),
             }
         self.JWT_SECRET_KEY = environ.get("JWT_SECRET_KEY") or None
         self.JWT_ACCESS_TOKEN_EXPIRES = _seconds(environ, "JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
@@ -174,12 +177,12 @@ def _database_url(raw: str | None) -> str:
     return raw
 
 
-def _postgresql_timeouts(environ: Mapping[str, str]) -> dict[str, int | str]:
+def _postgresql_timeouts(environ: Mapping[str, str], statement: int) -> dict[str, int | str]:
     """libpq settings under which a database that stops answering fails a request (503) in
     bounded time instead of hanging it: connecting, each statement (ended by the server), and a
-    dead or frozen connection (TCP keepalives and the user timeout, noticed by the client)."""
+    dead connection (TCP keepalives and the user timeout, noticed by the client's kernel). A path
+    that still acknowledges packets but brings no answer is bounded by cashman.database."""
     connect = _count(environ, "DATABASE_CONNECT_TIMEOUT", default=5) or 5
-    statement = _count(environ, "DATABASE_STATEMENT_TIMEOUT", default=5) or 5
     return {
         "connect_timeout": connect,
         "options": f"-c statement_timeout={statement * 1000}",

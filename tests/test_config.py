@@ -170,6 +170,7 @@ def test_postgresql_connections_and_statements_are_bounded():
             "tcp_user_timeout": 4000,
         },
     }
+    assert config.DATABASE_STATEMENT_TIMEOUT == 4  # also the wait for any answer: see database.py
     default = ProductionConfig({"JWT_SECRET_KEY": STRONG, "DATABASE_URL": "postgres://u@db/x"})
     connect_args = default.SQLALCHEMY_ENGINE_OPTIONS["connect_args"]
     assert (connect_args["connect_timeout"], connect_args["options"]) == (
