@@ -132,7 +132,7 @@ def _user_id() -> int | None:
 
 
 def _log_as_json(app: Flask) -> None:
-    """One JSON object per line on stderr for the request log (and app errors)."""
+    """One JSON object per line on stderr for the request log, app errors and limiter events."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         JsonFormatter(
@@ -142,6 +142,9 @@ def _log_as_json(app: Flask) -> None:
             timestamp="time",
         )
     )
-    logger = logging.getLogger("cashman")  # also app.logger, and the parent of request_log
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.INFO)
+    # "cashman" is also app.logger, and the parent of request_log; Flask-Limiter's says when the
+    # shared Redis stops or starts answering again.
+    for name in ("cashman", "flask-limiter"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.INFO)

@@ -3,7 +3,7 @@
 import flask_migrate
 import pytest
 from helpers import Account, json_body, login, make_app, register
-from live import running_server
+from live import OPEN_LIMITS, running_server, started_server
 from sqlalchemy import text
 
 from cashman import create_app
@@ -110,6 +110,13 @@ def alice(client, make_account) -> Account:
 @pytest.fixture
 def bob(client, make_account) -> Account:
     return make_account(client, "bob")
+
+
+@pytest.fixture
+def server_on_test_database(migrated_url, another_app):
+    """Start servers on the suite's database, limits off; the tables are emptied afterwards."""
+    yield lambda **settings: started_server(migrated_url, **OPEN_LIMITS, **settings)
+    another_app()
 
 
 @pytest.fixture

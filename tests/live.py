@@ -5,6 +5,7 @@ assert_problem are helpers.py's, over HTTP: the same names, arguments and checks
 """
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -12,15 +13,23 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from helpers import PASSWORD, ROW, problem_body
 
 ROOT = Path(__file__).resolve().parents[1]
 STRONG_SECRET = "live-server-secret-that-is-long-enough-0123456789"
+# Tests that register many users or send many requests turn the limits off.
+OPEN_LIMITS = {
+    "RATE_LIMIT_REGISTER_ADDRESS": "off",
+    "RATE_LIMIT_LOGIN_ADDRESS": "off",
+    "RATE_LIMIT_API_USER": "off",
+}
 
 
 def free_port() -> int:
@@ -71,6 +80,26 @@ def login(base: str, username: str, password: str = PASSWORD, **headers):
     return request(base, "POST", "/auth/login", body, headers=headers)
 
 
+def new_user(base: str) -> str:
+    """Register and log in a user of its own; return its access token."""
+    name = f"u{uuid.uuid4().hex[:12]}"
+    register(base, name)
+    return json_body(login(base, name))["access_token"]
+
+
+def post(base: str, token: str, amount: str, key: str | None = None):
+    """POST an income of `amount`, with an Idempotency-Key if given; return the answer."""
+    headers = {"Idempotency-Key": key} if key else {}
+    body = {"description": f"pay {amount}", "amount": amount}
+    return request(base, "POST", "/incomes", body, token=token, headers=headers)
+
+
+def report(capsys, text: str) -> None:
+    """Print a test's figures, past pytest's capture."""
+    with capsys.disabled():
+        print(f"\n[reliability] {text}")
+
+
 def add_row(base: str, token: str, collection: str = "incomes", **fields) -> dict:
     """Create a row with `token` (which must succeed); return it as answered."""
     return json_body(request(base, "POST", f"/{collection}", {**ROW, **fields}, token=token), 201)
@@ -96,6 +125,12 @@ def assert_problem(answer, status: int, title: str, detail: str, errors=None) ->
 class Server:
     base: str
     process: subprocess.Popen  # gunicorn's master (boot.sh execs it), leading its own session
+    log: IO[str]  # the server's output, shared with it: read it with `output`, never seek it
+
+    def output(self) -> str:
+        """What the server has written so far (read without moving the shared file offset)."""
+        size = os.fstat(self.log.fileno()).st_size
+        return os.pread(self.log.fileno(), size, 0).decode()
 
 
 @contextmanager
@@ -124,7 +159,7 @@ def started_server(database_url: str, **settings: str) -> Iterator[Server]:
                     log.seek(0)
                     raise RuntimeError(f"the server did not start:\n{log.read()}")
                 time.sleep(0.2)
-            yield Server(base, process)
+            yield Server(base, process, log)
         finally:
             if process.poll() is None:
                 process.terminate()

@@ -1,0 +1,253 @@
+"""The fault suite: slow clients and a database that vanishes or freezes, against the real server.
+
+Each test starts boot.sh (gunicorn, production settings) on 127.0.0.1, brings about one fault
+and checks that answers stay bounded, that they are problem+json, and that no acknowledged
+write is lost; it prints its figures. The database faults go through a TCP proxy the test
+controls, so the machine's PostgreSQL itself is never stopped. A Redis that never answers is in
+tests/test_limits.py.
+"""
+
+import socket
+import statistics
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from helpers import ROW
+from live import json_body, new_user, post, report, request, started_server
+
+SLOW_HEAD = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+
+
+class FaultyProxy:
+    """A TCP proxy to PostgreSQL that can be cut (connections dropped, new ones refused) or
+    frozen (connections kept open, nothing carried either way), and then restored."""
+
+    def __init__(self, target_port: int = 5432) -> None:
+        self.target = ("127.0.0.1", target_port)
+        self.port = _free_port()
+        self.sockets: list[socket.socket] = []
+        self.listener: socket.socket | None = None
+        self.lock = threading.Lock()
+        self.flowing = threading.Event()
+        self.restore()
+
+    def restore(self) -> None:
+        self.flowing.set()
+        self.listener = socket.create_server(("127.0.0.1", self.port), reuse_port=True)
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def freeze(self) -> None:
+        """Like a network freeze or a stopped server: packets are taken, no answer comes."""
+        self.flowing.clear()
+
+    def thaw(self) -> None:
+        self.flowing.set()
+
+    def cut(self) -> None:
+        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked in its thread
+        self.listener.close()
+        with self.lock:
+            for sock in self.sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
+            self.sockets.clear()
+        self.flowing.set()  # frees the pipes held by a freeze, which then find their sockets shut
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            with self.lock:
+                self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                self.flowing.wait()
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _timed(call) -> tuple[object, float]:
+    started = time.monotonic()
+    answer = call()
+    return answer, time.monotonic() - started
+
+
+def _p99(seconds: list[float]) -> float:
+    return statistics.quantiles(seconds, n=100, method="inclusive")[98]
+
+
+def _seconds_until_ready(base: str) -> float:
+    """How long the server takes to report itself ready again (at most 30 s)."""
+    started = time.monotonic()
+    while request(base, "GET", "/health/ready")[0] != 200:
+        assert time.monotonic() - started < 30, "no recovery within 30 s"
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def _assert_unavailable(answer) -> None:
+    status, headers, body = answer
+    assert (status, headers["Content-Type"], headers["Retry-After"]) == (
+        503,
+        "application/problem+json",
+        "5",
+    ), body
+    assert (body["status"], body["title"]) == (503, "Service Unavailable")
+
+
+def test_idle_and_slow_clients_stall_nobody(server_on_test_database, capsys):
+    """Found live: two idle connections held gunicorn's two sync workers; /health took 31 s."""
+    with server_on_test_database() as server:
+        token = new_user(server.base)
+        for _ in range(3):
+            json_body(request(server.base, "POST", "/incomes", ROW, token=token), 201)
+        address = ("127.0.0.1", int(server.base.rsplit(":", 1)[1]))
+        idle = [socket.create_connection(address, timeout=30) for _ in range(200)]
+        slow = [socket.create_connection(address, timeout=30) for _ in range(50)]
+        stop = threading.Event()
+
+        def drip() -> None:
+            """Each slow client sends one more byte of its head every second."""
+            for sock in slow:
+                sock.sendall(SLOW_HEAD)
+            while not stop.wait(1):
+                for sock in slow:
+                    try:
+                        sock.send(b"a")
+                    except OSError:
+                        pass
+
+        dripping = threading.Thread(target=drip)
+        dripping.start()
+        try:
+            time.sleep(2)
+            health, listing = [], []
+            for _ in range(100):
+                answer, seconds = _timed(lambda: request(server.base, "GET", "/health"))
+                assert answer[0] == 200
+                health.append(seconds)
+                answer, seconds = _timed(
+                    lambda: request(server.base, "GET", "/incomes", token=token)
+                )
+                assert (answer[0], len(answer[2])) == (200, 3)
+                listing.append(seconds)
+        finally:
+            stop.set()
+            dripping.join()
+            for sock in idle + slow:
+                sock.close()
+    report(
+        capsys,
+        f"200 idle and 50 slow clients: GET /health p99 {_p99(health) * 1000:.1f} ms "
+        f"(max {max(health) * 1000:.1f}), authenticated list p99 {_p99(listing) * 1000:.1f} ms "
+        f"(max {max(listing) * 1000:.1f}), 100 requests each",
+    )
+    assert _p99(health) < 1 and _p99(listing) < 1
+
+
+@pytest.fixture
+def proxied_database(migrated_url, another_app):
+    """A FaultyProxy in front of the suite's PostgreSQL, and the database URL through it."""
+    if not migrated_url.startswith("postgresql"):
+        pytest.skip("a database server's fault: PostgreSQL only (SQLite: test_reliability.py)")
+    proxy = FaultyProxy()
+    url = migrated_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    assert url != migrated_url
+    yield proxy, url
+    proxy.cut()
+    another_app()  # empties the tables the server wrote to
+
+
+def test_a_postgresql_outage_is_503s_then_recovers_without_a_restart(proxied_database, capsys):
+    proxy, url = proxied_database
+    with started_server(url, DATABASE_CONNECT_TIMEOUT="2") as server:
+        token = new_user(server.base)
+        assert post(server.base, token, "5.00")[0] == 201
+
+        proxy.cut()
+        outage = []
+        for path in ["/incomes", "/balance", "/health/ready"]:
+            answer, seconds = _timed(lambda p=path: request(server.base, "GET", p, token=token))
+            _assert_unavailable(answer)
+            outage.append(seconds)
+        _assert_unavailable(post(server.base, token, "6.00"))
+
+        proxy.restore()
+        recovery = _seconds_until_ready(server.base)
+        assert post(server.base, token, "7.00")[0] == 201
+        balance = request(server.base, "GET", "/balance", token=token)[2]
+        assert (balance["count"], Decimal(str(balance["income"]))) == (2, Decimal("12.00"))
+    report(
+        capsys,
+        f"PostgreSQL outage: slowest answer while cut {max(outage) * 1000:.0f} ms (all 503), "
+        f"recovered {recovery:.2f} s after the database came back, no restart",
+    )
+    assert max(outage) < 5
+
+
+def test_a_frozen_postgresql_is_503s_within_the_timeouts_then_recovers(proxied_database, capsys):
+    """Found live: requests hung for the whole freeze, and after 31 s two POSTs got no answer."""
+    proxy, url = proxied_database
+    settings = {"DATABASE_STATEMENT_TIMEOUT": "2", "DATABASE_CONNECT_TIMEOUT": "2"}
+    with started_server(url, **settings) as server:
+        token = new_user(server.base)
+        acknowledged = [
+            json_body(post(server.base, token, f"{n}.25", key=f"before-{n}"), 201)["id"]
+            for n in range(1, 6)
+        ]
+
+        proxy.freeze()
+        frozen = []
+        for call in [
+            lambda: request(server.base, "GET", "/incomes", token=token),
+            lambda: post(server.base, token, "9.00", key="during"),
+            lambda: request(server.base, "GET", "/balance", token=token),
+            lambda: request(server.base, "GET", "/health/ready"),
+        ]:
+            answer, seconds = _timed(call)
+            _assert_unavailable(answer)
+            frozen.append(seconds)
+
+        proxy.thaw()
+        recovery = _seconds_until_ready(server.base)
+        # The write refused during the freeze is retried with its key: one row, whatever happened.
+        retried = post(server.base, token, "9.00", key="during")
+        assert retried[0] in (200, 201), retried
+        rows = request(server.base, "GET", "/incomes?limit=100", token=token)[2]
+        balance = request(server.base, "GET", "/balance", token=token)[2]
+    stored = {row["id"] for row in rows}
+    assert set(acknowledged) <= stored and len(rows) == 6
+    assert Decimal(str(balance["income"])) == Decimal("16.25") + Decimal("9.00")
+    report(
+        capsys,
+        "PostgreSQL frozen (statement and connect timeouts 2 s): answers "
+        + ", ".join(f"{seconds:.2f}" for seconds in frozen)
+        + f" s (all 503); recovered {recovery:.2f} s after the thaw; 5 of 5 acknowledged writes "
+        "kept, the refused one stored once on retry",
+    )
+    assert max(frozen) < 2 + 2 + 1
