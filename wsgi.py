@@ -1,3 +1,4 @@
 from cashman import create_app
+from config.serving import stop_on_config_error
 
-app = create_app()
+app = stop_on_config_error(create_app)

@@ -35,7 +35,9 @@ def init_database(app: Flask) -> None:
             busy_timeout = app.config["SQLITE_BUSY_TIMEOUT_MS"]
             event.listen(db.engine, "connect", lambda conn, _: _tune_sqlite(conn, busy_timeout))
         elif db.engine.dialect.name == "postgresql":
-            seconds = app.config["DATABASE_STATEMENT_TIMEOUT"]
+            # A second past statement_timeout: a slow statement is still ended by the server,
+            # which keeps its connection; only an answer that never comes closes one.
+            seconds = app.config["DATABASE_STATEMENT_TIMEOUT"] + 1
             event.listen(
                 db.engine,
                 "do_connect",
@@ -53,6 +55,8 @@ class AnswerBoundConnection(psycopg.Connection):
     acknowledges packets but brings no answer back (a hung proxy or pooler, a stopped server):
     this does, for statements, commits and the pool's pings alike. The connection is then
     closed, since it stopped halfway through a conversation, and the pool replaces it.
+    It overrides psycopg's `Connection.wait` and catches its `_WaitTimeout` (psycopg 3.3.9,
+    pinned); a wait given its own timeout (psycopg's `notifies`) keeps psycopg's behaviour.
     """
 
     answer_timeout: float = 5.0
@@ -64,13 +68,14 @@ class AnswerBoundConnection(psycopg.Connection):
         return connection
 
     def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-        timeout = self.answer_timeout if timeout is None else timeout
-        try:
+        if timeout is not None:
             return super().wait(gen, interval, timeout)
+        try:
+            return super().wait(gen, interval, self.answer_timeout)
         except _WaitTimeout:
             self.close()
             raise psycopg.OperationalError(
-                f"PostgreSQL did not answer within {timeout:g} s; the connection was closed"
+                f"PostgreSQL did not answer within {self.answer_timeout:g} s; connection closed"
             ) from None
 
 

@@ -78,6 +78,9 @@ def _start() -> None:
     offered = request.headers.get("X-Request-ID", "")
     g.request_id = offered if REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
     _refuse_an_oversize_head()
+    # The whole body is read before anything takes a database connection (the token check
+    # does), so a client sending it slowly holds no more than its own connection to us.
+    request.get_data(cache=True)
 
 
 def _refuse_an_oversize_head() -> None:
@@ -142,9 +145,9 @@ def _log_as_json(app: Flask) -> None:
             timestamp="time",
         )
     )
-    # "cashman" is also app.logger, and the parent of request_log; Flask-Limiter's says when the
-    # shared Redis stops or starts answering again.
-    for name in ("cashman", "flask-limiter"):
+    # "cashman" is also app.logger, and the parent of request_log. Flask-Limiter warns when the
+    # shared Redis stops answering; its INFO lines would log the usernames of refused logins.
+    for name, level in (("cashman", logging.INFO), ("flask-limiter", logging.WARNING)):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
-        logger.setLevel(logging.INFO)
+        logger.setLevel(level)

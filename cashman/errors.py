@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, Response, current_app
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .database import db
@@ -122,9 +123,11 @@ def handle_integrity_error(error: IntegrityError) -> Response:
     return problem(409, _("The request conflicts with data already stored."))
 
 
-def handle_database_unavailable(error: OperationalError) -> Response:
+def handle_database_unavailable(error: OperationalError | PoolTimeout) -> Response:
+    """The database did not answer, or every pooled connection stayed busy for
+    DATABASE_CONNECT_TIMEOUT: either way a 503, not a 500."""
     db.session.rollback()
-    log.error("Database unavailable: %s", error.orig)
+    log.error("Database unavailable: %s", getattr(error, "orig", None) or error)
     return problem(
         503, _("The database is unavailable; try again shortly."), headers={"Retry-After": "5"}
     )
@@ -136,3 +139,4 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeout, handle_database_unavailable)

@@ -60,11 +60,19 @@ class Config:
         self.DATABASE_STATEMENT_TIMEOUT = (
             _count(environ, "DATABASE_STATEMENT_TIMEOUT", default=5) or 5
         )
-        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+        connect = _count(environ, "DATABASE_CONNECT_TIMEOUT", default=5) or 5
+        # A request waits at most this long for a pooled connection (the pool's own 30 s would
+        # end in a 500): every worker serves many requests at once and shares its pool. An
+        # in-memory SQLite database (tests) has one connection and no pool to wait on.
+        if self.SQLALCHEMY_DATABASE_URI not in ("sqlite://", "sqlite:///:memory:"):
             self.SQLALCHEMY_ENGINE_OPTIONS = {
                 **self.SQLALCHEMY_ENGINE_OPTIONS,
-                "connect_args": _postgresql_timeouts(environ, self.DATABASE_STATEMENT_TIMEOUT),
+                "pool_timeout": connect,
             }
+        if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = _postgresql_timeouts(
+                connect, self.DATABASE_STATEMENT_TIMEOUT
+            )
         self.JWT_SECRET_KEY = environ.get("JWT_SECRET_KEY") or None
         self.JWT_ACCESS_TOKEN_EXPIRES = _seconds(environ, "JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
         self.JWT_REFRESH_TOKEN_EXPIRES = _seconds(
@@ -177,12 +185,11 @@ def _database_url(raw: str | None) -> str:
     return raw
 
 
-def _postgresql_timeouts(environ: Mapping[str, str], statement: int) -> dict[str, int | str]:
+def _postgresql_timeouts(connect: int, statement: int) -> dict[str, int | str]:
     """libpq settings under which a database that stops answering fails a request (503) in
     bounded time instead of hanging it: connecting, each statement (ended by the server), and a
     dead connection (TCP keepalives and the user timeout, noticed by the client's kernel). A path
     that still acknowledges packets but brings no answer is bounded by cashman.database."""
-    connect = _count(environ, "DATABASE_CONNECT_TIMEOUT", default=5) or 5
     return {
         "connect_timeout": connect,
         "options": f"-c statement_timeout={statement * 1000}",

@@ -7,17 +7,22 @@ controls, so the machine's PostgreSQL itself is never stopped. A Redis that neve
 tests/test_limits.py.
 """
 
+import json
 import socket
 import statistics
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from decimal import Decimal
 
 import pytest
 from helpers import ROW
-from live import json_body, new_user, post, report, request, started_server
+from live import assert_problem, json_body, new_user, post, report, request, started_server
 
 SLOW_HEAD = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+UNAVAILABLE = "The database is unavailable; try again shortly."
+NOT_ANSWERING = "The database is not answering."  # GET /health/ready
 
 
 class FaultyProxy:
@@ -46,7 +51,10 @@ class FaultyProxy:
         self.flowing.set()
 
     def cut(self) -> None:
-        self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked in its thread
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() blocked in its thread
+        except OSError:
+            pass  # cut already
         self.listener.close()
         with self.lock:
             for sock in self.sockets:
@@ -110,14 +118,9 @@ def _seconds_until_ready(base: str) -> float:
     return time.monotonic() - started
 
 
-def _assert_unavailable(answer) -> None:
-    status, headers, body = answer
-    assert (status, headers["Content-Type"], headers["Retry-After"]) == (
-        503,
-        "application/problem+json",
-        "5",
-    ), body
-    assert (body["status"], body["title"]) == (503, "Service Unavailable")
+def _assert_unavailable(answer, detail: str = UNAVAILABLE) -> None:
+    assert_problem(answer, 503, "Service Unavailable", detail)
+    assert answer[1]["Retry-After"] == "5"
 
 
 def test_idle_and_slow_clients_stall_nobody(server_on_test_database, capsys):
@@ -170,6 +173,49 @@ def test_idle_and_slow_clients_stall_nobody(server_on_test_database, capsys):
     assert _p99(health) < 1 and _p99(listing) < 1
 
 
+def test_idle_and_stalled_clients_are_cut_at_the_client_timeout(server_on_test_database, capsys):
+    """With one worker and CLIENT_TIMEOUT=2, connections that send nothing, half a head or half a
+    body are closed after 2 s; and 40 half-sent bodies with a valid token hold no database
+    connection (the body is read before the token is checked), so a list answers meanwhile."""
+    with server_on_test_database(CLIENT_TIMEOUT="2", WEB_CONCURRENCY="1") as server:
+        token = new_user(server.base)
+        half_body = (
+            b"POST /incomes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer " + token.encode() + b"\r\nContent-Length: 100\r\n\r\n{"
+        )
+        openings = {"idle": b"", "half a head": SLOW_HEAD}
+        openings |= {f"half a body {n}": half_body for n in range(40)}
+        address = ("127.0.0.1", int(server.base.rsplit(":", 1)[1]))
+        with ExitStack() as stack:
+            started = {}
+            for name, opening in openings.items():
+                sock = stack.enter_context(socket.create_connection(address, timeout=10))
+                sock.sendall(opening)
+                started[name] = (sock, time.monotonic())
+            time.sleep(0.5)
+            listing, list_seconds = _timed(
+                lambda: request(server.base, "GET", "/incomes", token=token)
+            )
+            closed = {}
+            for name, (sock, since) in started.items():
+                answer = sock.makefile("rb").read()  # until the server closes the connection
+                closed[name] = (time.monotonic() - since, answer)
+    assert (listing[0], listing[2]) == (200, [])
+    assert (closed["idle"][1], closed["half a head"][1]) == (b"", b"")
+    for name, (_, answer) in closed.items():
+        if name.startswith("half a body"):
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 400 "), answer
+            assert json.loads(body)["detail"] == "The request could not be understood."
+    seconds = [elapsed for elapsed, _ in closed.values()]
+    report(
+        capsys,
+        f"CLIENT_TIMEOUT 2 s: an idle connection, half a head and 40 half bodies closed after "
+        f"{min(seconds):.2f}-{max(seconds):.2f} s; a list meanwhile {list_seconds * 1000:.0f} ms",
+    )
+    assert 2 <= min(seconds) and max(seconds) < 4 and list_seconds < 1
+
+
 @pytest.fixture
 def proxied_database(migrated_url, another_app):
     """A FaultyProxy in front of the suite's PostgreSQL, and the database URL through it."""
@@ -191,9 +237,13 @@ def test_a_postgresql_outage_is_503s_then_recovers_without_a_restart(proxied_dat
 
         proxy.cut()
         outage = []
-        for path in ["/incomes", "/balance", "/health/ready"]:
+        for path, detail in [
+            ("/incomes", UNAVAILABLE),
+            ("/balance", UNAVAILABLE),
+            ("/health/ready", NOT_ANSWERING),
+        ]:
             answer, seconds = _timed(lambda p=path: request(server.base, "GET", p, token=token))
-            _assert_unavailable(answer)
+            _assert_unavailable(answer, detail)
             outage.append(seconds)
         _assert_unavailable(post(server.base, token, "6.00"))
 
@@ -211,43 +261,54 @@ def test_a_postgresql_outage_is_503s_then_recovers_without_a_restart(proxied_dat
 
 
 def test_a_frozen_postgresql_is_503s_within_the_timeouts_then_recovers(proxied_database, capsys):
-    """Found live: requests hung for the whole freeze, and after 31 s two POSTs got no answer."""
+    """Found live: requests hung for the whole freeze, and after 31 s two POSTs got no answer.
+
+    One worker, so that a database wait that blocked the worker would also block /health.
+    """
     proxy, url = proxied_database
-    settings = {"DATABASE_STATEMENT_TIMEOUT": "2", "DATABASE_CONNECT_TIMEOUT": "2"}
+    settings = {
+        "DATABASE_STATEMENT_TIMEOUT": "2",  # answers are awaited 3 s
+        "DATABASE_CONNECT_TIMEOUT": "2",
+        "WEB_CONCURRENCY": "1",
+    }
+    bound = 3 + 2 * 2 + 1  # an answer, a wait for a pooled connection, a new connection, slack
     with started_server(url, **settings) as server:
         token = new_user(server.base)
         acknowledged = [
-            json_body(post(server.base, token, f"{n}.25", key=f"before-{n}"), 201)["id"]
+            json_body(post(server.base, token, f"{n}.25", key=f"before-{n}"), 201)
             for n in range(1, 6)
         ]
 
         proxy.freeze()
-        frozen = []
-        for call in [
-            lambda: request(server.base, "GET", "/incomes", token=token),
-            lambda: post(server.base, token, "9.00", key="during"),
-            lambda: request(server.base, "GET", "/balance", token=token),
-            lambda: request(server.base, "GET", "/health/ready"),
-        ]:
-            answer, seconds = _timed(call)
-            _assert_unavailable(answer)
-            frozen.append(seconds)
+        with ThreadPoolExecutor(40) as pool:
+            calls = [
+                (lambda: post(server.base, token, "9.00", key="during"), UNAVAILABLE),
+                (lambda: request(server.base, "GET", "/health/ready"), NOT_ANSWERING),
+                *[(lambda: request(server.base, "GET", "/incomes", token=token), UNAVAILABLE)] * 38,
+            ]
+            pending = [(pool.submit(_timed, call), detail) for call, detail in calls]
+            time.sleep(0.5)  # every one of them is now waiting on the frozen database
+            health, health_seconds = _timed(lambda: request(server.base, "GET", "/health"))
+            frozen = [(*future.result(), detail) for future, detail in pending]
+        assert health[0] == 200
+        for answer, _, detail in frozen:
+            _assert_unavailable(answer, detail)
+        slowest = max(seconds for _, seconds, _ in frozen)
 
         proxy.thaw()
         recovery = _seconds_until_ready(server.base)
-        # The write refused during the freeze is retried with its key: one row, whatever happened.
-        retried = post(server.base, token, "9.00", key="during")
-        assert retried[0] in (200, 201), retried
+        # The write refused during the freeze is retried with its key: it makes its one row.
+        retried = json_body(post(server.base, token, "9.00", key="during"), 201)
         rows = request(server.base, "GET", "/incomes?limit=100", token=token)[2]
         balance = request(server.base, "GET", "/balance", token=token)[2]
-    stored = {row["id"] for row in rows}
-    assert set(acknowledged) <= stored and len(rows) == 6
+    assert rows == [retried, *reversed(acknowledged)]
     assert Decimal(str(balance["income"])) == Decimal("16.25") + Decimal("9.00")
     report(
         capsys,
-        "PostgreSQL frozen (statement and connect timeouts 2 s): answers "
-        + ", ".join(f"{seconds:.2f}" for seconds in frozen)
-        + f" s (all 503); recovered {recovery:.2f} s after the thaw; 5 of 5 acknowledged writes "
-        "kept, the refused one stored once on retry",
+        f"PostgreSQL frozen (statement and connect timeouts 2 s, 1 worker): 40 requests at once, "
+        f"all 503, the slowest after {slowest:.2f} s, the fastest after "
+        f"{min(seconds for _, seconds, _ in frozen):.2f} s; GET /health meanwhile "
+        f"{health_seconds * 1000:.0f} ms; recovered {recovery:.2f} s after the thaw; 5 of 5 "
+        "acknowledged writes kept, the refused one stored once on retry",
     )
-    assert max(frozen) < 2 + 2 + 1
+    assert slowest < bound and health_seconds < 0.5

@@ -11,6 +11,7 @@ import subprocess
 import pytest
 from helpers import NOT_FOUND
 from live import ROOT, assert_problem, boot_env, free_port, json_body, login, register, request
+from test_keys import key_files
 
 MISSING = "A bearer access token is required."
 
@@ -86,9 +87,32 @@ def test_a_weak_secret_stops_the_server_with_one_line(migrated_url, command):
         text=True,
         timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 4  # gunicorn's "the app failed to load": it stops the server
     assert result.stderr.startswith("cashman: configuration error: set JWT_SECRET_KEY")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_mismatched_key_pair_stops_gunicorn_instead_of_restarting_workers(migrated_url, tmp_path):
+    """Workers load the app (not the master), so this check fails in a worker: it must stop the
+    server (exit status 4 from wsgi.py), not be retried worker after worker."""
+    first, second = key_files(tmp_path, "a", "RS256"), key_files(tmp_path, "b", "RS256")
+    keys = {
+        "JWT_ALGORITHM": "RS256",
+        "JWT_PRIVATE_KEY_FILE": first["JWT_PRIVATE_KEY_FILE"],
+        "JWT_PUBLIC_KEY_FILE": second["JWT_PUBLIC_KEY_FILE"],
+    }
+    result = subprocess.run(
+        ["gunicorn", "--config", "config/gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env={**boot_env(migrated_url, free_port(), "unused"), **keys},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 4
+    assert "cashman: configuration error: the JWT key files are not a matching RS256 key pair" in (
+        result.stderr
+    )
 
 
 def test_the_live_server_serves_the_committed_openapi_document(live_server):

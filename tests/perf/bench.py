@@ -103,8 +103,8 @@ def tree_memory_mb(pid: int) -> tuple[float, float]:
     """Resident memory of a process and its children in MB: the sum of their RSS, and of their
     PSS (proportional set size), which counts a page shared by n processes as 1/n in each.
 
-    After gunicorn forks its workers from a preloaded master, most pages are shared: the RSS sum
-    counts them once per process, the PSS sum once.
+    Pages shared between processes (the interpreter's, libraries') are counted once per process
+    by the RSS sum, and once in all by the PSS sum.
     """
     pids = [pid] + [
         int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
