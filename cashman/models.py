@@ -86,6 +86,9 @@ class User(db.Model):
     username: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The user's change counter: every create, real update and delete of one of their
+    # transactions adds one, in the write's own database transaction (cashman.stores.totals).
+    server_knowledge: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 # Usernames are unique whatever their case ("Alice" and "alice" are one account).
@@ -143,7 +146,8 @@ class Transaction(db.Model):
     date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # Optimistic locking: every UPDATE and DELETE names the version it read (see the ETag).
+    # The user's change counter at the row's last change; every UPDATE and DELETE names the
+    # version it read (optimistic locking, and the ETag).
     version: Mapped[int] = mapped_column(Integer, server_default="1")
 
     @property
@@ -152,7 +156,7 @@ class Transaction(db.Model):
 
     @classmethod
     def listed(cls) -> tuple:
-        """The columns every read and write returns: as answered, plus `version` for the ETag."""
+        """The columns every read and write returns, as answered."""
         return (
             cls.id,
             cls.type,

@@ -257,6 +257,7 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
                 "date": datetime.date,
                 "created_at": datetime.datetime,
                 "updated_at": datetime.datetime,
+                "version": int,
             },
         }
     )

@@ -75,16 +75,14 @@ def test_migration_0002_computes_the_totals_of_existing_rows(tmp_path, secret):
     """Upgrading a database that already holds transactions fills the running totals."""
     rows = [{"kind": "INCOME", "cents": 10}, {"kind": "INCOME", "cents": 20}]
     rows.append({"kind": "EXPENSE", "cents": -5})
-    totals, versions = upgraded_from(
+    (totals,) = upgraded_from(
         tmp_path,
         secret,
         "0001",
         rows,
         "SELECT user_id, type, count, amount_cents FROM transaction_totals ORDER BY 2",
-        "SELECT DISTINCT version FROM transactions",
     )
     assert totals == [(1, "EXPENSE", 1, -5), (1, "INCOME", 2, 30)]
-    assert versions == [(1,)]
 
 
 def test_migration_0003_folds_the_descriptions_of_existing_rows(tmp_path, secret):
@@ -96,3 +94,23 @@ def test_migration_0003_folds_the_descriptions_of_existing_rows(tmp_path, secret
     query = "SELECT description, search_text FROM transactions ORDER BY id"
     (folded,) = upgraded_from(tmp_path, secret, "0002", rows, query)
     assert folded == [("STRAßE", "strasse"), ("İstanbul", "istanbul"), ("Plain", "plain")]
+
+
+def test_migration_0004_numbers_each_users_rows_in_the_order_they_last_changed(tmp_path, secret):
+    """Versions become each user's change counter: 1, 2, ... by last change; the counter is
+    the number of rows (a user without rows stays at 0)."""
+    rows = [
+        {"kind": "INCOME", "cents": 1, "description": "first"},
+        {"kind": "INCOME", "cents": 2, "description": "second"},
+        {"kind": "EXPENSE", "cents": -3, "description": "third"},
+    ]
+    versions, counters = upgraded_from(
+        tmp_path,
+        secret,
+        "0003",
+        rows,
+        "SELECT description, version FROM transactions ORDER BY id",
+        "SELECT username, server_knowledge FROM users ORDER BY id",
+    )
+    assert versions == [("first", 1), ("second", 2), ("third", 3)]
+    assert counters == [("ann", 3), ("ben", 0)]

@@ -37,6 +37,7 @@ def test_create_returns_the_row_with_its_location(client, alice, collection, kin
         "date": "2026-11-01",
         "created_at": body["created_at"],
         "updated_at": body["created_at"],
+        "version": 1,
     }
     assert b'"amount": ' + (b"-" if sign < 0 else b"") + b"5000.50" in response.data
 
@@ -131,6 +132,7 @@ def test_get_patch_delete_one_row(client, alice, collection, kind, sign):
         "amount": sign * 150.25,
         "category": None,
         "updated_at": body["updated_at"],
+        "version": row["version"] + 1,
     }
     assert body["updated_at"] > row["updated_at"]
     assert client.get(url, headers=alice.headers).get_json() == body

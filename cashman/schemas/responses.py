@@ -102,6 +102,13 @@ class TransactionSchema(ResponseSchema):
     date = fields.Date(required=True)
     created_at = fields.DateTime(required=True)
     updated_at = fields.DateTime(required=True)
+    version = fields.Integer(
+        required=True,
+        metadata={
+            "description": "The user's change counter at the row's last change: every create, "
+            "update that changes something and delete of the user's transactions adds one."
+        },
+    )
 
 
 class TotalsSchema(ResponseSchema):

@@ -1,16 +1,34 @@
-"""Each user's running count and sum per kind, kept by every transaction write.
+"""Each user's running counters, kept by every transaction write: the count and sum per kind,
+and the change counter that gives each change its version.
 
-They answer the unfiltered X-Total-Count and /balance in constant time, however many rows the
-user owns. Only the transaction store calls this, inside the write's own database transaction.
+The totals answer the unfiltered X-Total-Count and /balance in constant time, however many rows
+the user owns. Only the transaction store calls these, inside the write's own database
+transaction.
 """
 
 from functools import cache
 
-from sqlalchemy import Insert
+from sqlalchemy import Insert, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import write_connection
-from ..models import Kind, TransactionTotal
+from ..models import Kind, TransactionTotal, User
+
+COUNT_A_CHANGE = (
+    update(User)
+    .where(User.id == bindparam("user_id"))
+    .values(server_knowledge=User.server_knowledge + 1)
+    .returning(User.server_knowledge)
+)
+
+
+def next_version(user_id: int) -> int:
+    """Count one more change of the user's transactions and return its version.
+
+    The UPDATE locks the user's row until the write commits (PostgreSQL; SQLite has one writer
+    at a time), so versions are handed out once each and commit in their order.
+    """
+    return write_connection().execute(COUNT_A_CHANGE, {"user_id": user_id}).scalar_one()
 
 
 def add_to_totals(user_id: int, kind: Kind, count: int, cents: int) -> None:

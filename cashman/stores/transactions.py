@@ -23,7 +23,7 @@ from ..i18n import _
 from ..models import IdempotencyRecord, Kind, Transaction, etag
 from ..money import to_cents
 from .reads import MONTH, Totals, bound_values, statement
-from .totals import add_to_totals
+from .totals import add_to_totals, next_version
 
 EXPORT_BATCH = 1000
 WRITE_ATTEMPTS = 3
@@ -161,6 +161,7 @@ class TransactionStore:
             changes = {name: value for name, value in fields.items() if row._mapping[name] != value}
             if not changes:
                 return row
+            version = next_version(self.user_id)  # first: the user's row lock orders writers
             if "description" in changes:
                 changes["search_text"] = fold(changes["description"])
             if "amount" in changes:
@@ -169,7 +170,7 @@ class TransactionStore:
             statement = (
                 update(Transaction)
                 .where(*self._version_of(row))
-                .values(**changes, updated_at=datetime.now(UTC), version=Transaction.version + 1)
+                .values(**changes, updated_at=datetime.now(UTC), version=version)
                 .returning(*Transaction.listed())
             )
             return write_connection().execute(statement).first()
@@ -180,6 +181,7 @@ class TransactionStore:
         """Delete one of the user's rows, or raise 404; `check` as for `update`."""
 
         def remove(row: Row) -> Row | None:
+            next_version(self.user_id)  # first: the user's row lock orders writers
             result = write_connection().execute(delete(Transaction).where(*self._version_of(row)))
             if result.rowcount == 0:
                 return None
@@ -237,6 +239,7 @@ class TransactionStore:
             "search_text": fold(fields["description"]),
         }
         values["created_at"] = values["updated_at"] = datetime.now(UTC)
+        values["version"] = next_version(self.user_id)
         row = write_connection().execute(INSERT, values).one()
         add_to_totals(self.user_id, kind, 1, values["amount_cents"])
         return row

@@ -41,11 +41,12 @@ def fresh_app(url: str, secret: str = "b" * 48):
 
 
 def seed(app, username: str, count: int) -> None:
-    """Insert `count` rows for one user in bulk, with the running totals the store would keep."""
+    """Insert `count` rows for one user in bulk, with the running totals and the versions (1 to
+    `count`, and the user's change counter) the store would keep."""
     rng = random.Random(count)
     first_day = date(2016, 1, 1)
     with app.app_context():
-        user = User(username=username, password_hash="not-a-hash")
+        user = User(username=username, password_hash="not-a-hash", server_knowledge=count)
         db.session.add(user)
         db.session.flush()
         totals = {kind: [0, 0] for kind in Kind}
@@ -67,7 +68,7 @@ def seed(app, username: str, count: int) -> None:
                     date=first_day + timedelta(days=rng.randrange(3650)),
                     created_at=now,
                     updated_at=now,
-                    version=1,
+                    version=n + 1,
                 )
             )
             if len(rows) == BATCH:
