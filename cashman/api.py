@@ -13,6 +13,7 @@ from .resources import required_token
 from .resources.auth import JWKS, Login, Logout, Me, Refresh, Register
 from .resources.health import Health, OpenAPIDocument, Ready
 from .resources.insights import Balance, Summary
+from .resources.sync import Sync
 from .resources.transactions import (
     Expense,
     ExpenseList,
@@ -39,6 +40,7 @@ ROUTES = [
     (TransactionExport, "/transactions.csv"),
     (Balance, "/balance"),
     (Summary, "/summary"),
+    (Sync, "/sync"),
     (Health, "/health"),
     (Ready, "/health/ready"),
 ]

@@ -26,6 +26,7 @@ TITLES = {
     404: _l("Not Found"),
     405: _l("Method Not Allowed"),
     409: _l("Conflict"),
+    410: _l("Gone"),
     412: _l("Precondition Failed"),
     413: _l("Content Too Large"),
     414: _l("URI Too Long"),

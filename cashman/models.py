@@ -89,6 +89,8 @@ class User(db.Model):
     # The user's change counter: every create, real update and delete of one of their
     # transactions adds one, in the write's own database transaction (cashman.stores.totals).
     server_knowledge: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Deletes up to this version were forgotten (SYNC_RETENTION_DAYS): older deltas are gone.
+    forgotten_through: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 # Usernames are unique whatever their case ("Alice" and "alice" are one account).
@@ -122,6 +124,7 @@ class Transaction(db.Model):
         # sums over a date range or a category read the index alone (no table lookups).
         Index("ix_transactions_user_date_id_cents", "user_id", "date", "id", "amount_cents"),
         Index("ix_transactions_user_type_date_id", "user_id", "type", "date", "id"),
+        Index("ix_transactions_user_version", "user_id", "version"),  # GET /sync
         Index(
             "ix_transactions_user_category_date_id_cents",
             "user_id",
@@ -174,6 +177,23 @@ def etag(row: Any) -> str:
     """A row's strong ETag (unquoted): it changes with every update; a reused id gets a new one."""
     identity = f"{row.id}:{row.created_at.isoformat()}:{row.version}"
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
+
+
+class DeletedTransaction(db.Model):
+    """A tombstone: which row of a user was deleted, and the version of its delete (GET /sync)."""
+
+    __tablename__ = "deleted_transactions"
+    __table_args__ = (Index("ix_deleted_transactions_user_version", "user_id", "version"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    transaction_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    type: Mapped[Kind] = mapped_column(
+        Enum(Kind, native_enum=False, length=7, create_constraint=True, name="ck_deleted_type")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class TransactionTotal(db.Model):

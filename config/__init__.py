@@ -79,6 +79,8 @@ class Config:
             environ, "JWT_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600
         )
         self.IDEMPOTENCY_KEY_TTL = _seconds(environ, "IDEMPOTENCY_KEY_TTL", 24 * 3600)
+        days = _count(environ, "SYNC_RETENTION_DAYS", default=90) or 90
+        self.SYNC_RETENTION_DAYS = timedelta(days=days)  # tombstones for GET /sync
         self._read_signing_keys(environ)
         for name, default in RATE_LIMITS.items():
             setattr(self, name, _rate_limit(environ, name, default))

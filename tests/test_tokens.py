@@ -60,6 +60,7 @@ def test_the_protected_routes_are_every_route_but_the_public_ones():
         "/transactions.csv",
         "/balance",
         "/summary",
+        "/sync",
     }
     assert [(method, token) for method, path, token in PROTECTED if path == "/auth/refresh"] == [
         ("POST", "refresh")

@@ -63,6 +63,7 @@ ERRORS = {
     401: "The bearer token is missing or refused, or the credentials are wrong.",
     404: "No such row of the caller's: absent, of the other kind, or someone else's.",
     409: "A conflict with stored data.",
+    410: "The changes after `since` are no longer kept, or `since` is above the counter.",
     412: "If-Match does not match the row's current ETag.",
     413: "The body is over 1 MiB.",
     414: "The URL (path and query) is over 4096 bytes.",

@@ -73,11 +73,29 @@ class TransactionPageQuerySchema(PageQuerySchema, TransactionFilterQuerySchema):
     """/transactions: as for one kind, and `type` narrows to one kind."""
 
 
+class SyncQuerySchema(Schema):
+    """GET /sync: the version the client has seen, and a page size."""
+
+    since = fields.Integer(
+        load_default=0,
+        validate=Range(0, error=_l("Must be at least {min}.")),
+        metadata={"description": "The `server_knowledge` of the last page synced; 0: all."},
+    )
+    limit = fields.Integer(
+        load_default=500,
+        validate=Range(1, 1000, error=_l("Must be between {min} and {max}.")),
+    )
+
+    class Meta:
+        unknown = EXCLUDE
+
+
 kind_page_query_schema = KindPageQuerySchema()
 transaction_page_query_schema = TransactionPageQuerySchema()
 transaction_export_query_schema = TransactionFilterQuerySchema()
 balance_query_schema = BalanceQuerySchema()
 summary_query_schema = SummaryQuerySchema()
+sync_query_schema = SyncQuerySchema()
 
 
 def load_query(schema: Schema) -> dict[str, Any]:

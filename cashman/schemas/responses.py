@@ -111,6 +111,34 @@ class TransactionSchema(ResponseSchema):
     )
 
 
+class DeletedSchema(ResponseSchema):
+    """A deleted transaction, as the sync feed names it."""
+
+    id = fields.Integer(required=True)
+    type = fields.Enum(Kind, required=True)
+    version = fields.Integer(required=True, metadata={"description": "The version of its delete."})
+
+
+class ChangesSchema(ResponseSchema):
+    """A page of changes: apply `changed` and `deleted`, then remember `server_knowledge`."""
+
+    server_knowledge = fields.Integer(
+        required=True,
+        metadata={"description": "Send it as `since` next time (or at once, with `has_more`)."},
+    )
+    has_more = fields.Boolean(required=True)
+    changed = fields.List(
+        fields.Nested(TransactionSchema),
+        required=True,
+        metadata={"description": "Rows created or changed, in their latest state, by version."},
+    )
+    deleted = fields.List(
+        fields.Nested(DeletedSchema),
+        required=True,
+        metadata={"description": "Rows deleted, by version."},
+    )
+
+
 class TotalsSchema(ResponseSchema):
     income = Money(required=True)
     expenses = Money(required=True, metadata={"description": "Negative, or 0."})
@@ -191,5 +219,6 @@ user_schema = UserSchema()
 transaction_schema = TransactionSchema()
 transactions_schema = TransactionSchema(many=True)
 totals_schema = TotalsSchema()
+changes_schema = ChangesSchema()
 summary_schema = SummarySchema(many=True)
 transaction_rows = RowDumper(transaction_schema)

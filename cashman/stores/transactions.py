@@ -23,6 +23,7 @@ from ..i18n import _
 from ..models import IdempotencyRecord, Kind, Transaction, etag
 from ..money import to_cents
 from .reads import MONTH, Totals, bound_values, statement
+from .sync import bury
 from .totals import add_to_totals, next_version
 
 EXPORT_BATCH = 1000
@@ -181,11 +182,12 @@ class TransactionStore:
         """Delete one of the user's rows, or raise 404; `check` as for `update`."""
 
         def remove(row: Row) -> Row | None:
-            next_version(self.user_id)  # first: the user's row lock orders writers
+            version = next_version(self.user_id)  # first: the user's row lock orders writers
             result = write_connection().execute(delete(Transaction).where(*self._version_of(row)))
             if result.rowcount == 0:
                 return None
             add_to_totals(self.user_id, kind, -1, -to_cents(row.amount))
+            bury(self.user_id, row, version)
             return row
 
         self._write_latest(transaction_id, kind, check, remove)

@@ -1,0 +1,137 @@
+"""What changed in a user's transactions since a version: the feed GET /sync pages through.
+
+Each change took the next value of the user's counter (cashman.stores.totals), so a client that
+remembers the last value it saw asks only for what came after it. A deleted row leaves a
+tombstone with the version of its delete; tombstones older than SYNC_RETENTION_DAYS are
+forgotten, and a client that has seen nothing since before them must start over (410).
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+from flask import current_app
+from sqlalchemy import (
+    Insert,
+    Row,
+    bindparam,
+    case,
+    delete,
+    exists,
+    null,
+    select,
+    true,
+    type_coerce,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.exceptions import Gone
+
+from ..database import request_connection, write_connection
+from ..i18n import _
+from ..models import Cents, DeletedTransaction, Transaction, User
+
+MAX_VERSION = 2**31 - 1  # the largest version the Integer columns hold
+
+
+@dataclass(frozen=True)
+class Changes:
+    """One page of the feed: rows in their latest state, tombstones, and where the page ends."""
+
+    server_knowledge: int
+    has_more: bool
+    changed: list[Row]
+    deleted: list[Row]
+
+
+def changes_since(user_id: int, since: int, limit: int) -> Changes:
+    """Every change after version `since`, oldest first, at most `limit` of them.
+
+    One statement reads the counter and the changes, so both come from one snapshot: every
+    version up to the counter is there, and none above it. A 410 when `since` is above the
+    counter, or below the deletes already forgotten (0, a full sync, is always answered).
+    """
+    gone = Gone(_("These changes are no longer available: sync again from 0."))
+    if since > MAX_VERSION:  # above every counter (and beyond what the column can compare)
+        raise gone
+    bound = {"user_id": user_id, "since": since, "limit": limit + 1}
+    rows = request_connection().execute(_FEED, bound).all()
+    if since > rows[0].server_knowledge or 0 < since < rows[0].forgotten_through:
+        raise gone
+    entries = [row for row in rows if row.version is not None]
+    has_more = len(entries) > limit
+    entries = entries[:limit]
+    return Changes(
+        server_knowledge=entries[-1].version if has_more else rows[0].server_knowledge,
+        has_more=has_more,
+        changed=[row for row in entries if row.description is not None],
+        deleted=[row for row in entries if row.description is None],
+    )
+
+
+def bury(user_id: int, row: Row, version: int) -> None:
+    """Leave a deleted row's tombstone, in the delete's own transaction, and forget the user's
+    tombstones older than SYNC_RETENTION_DAYS (so pruning needs no schedule)."""
+    connection = write_connection()
+    now = datetime.now(UTC)
+    tombstone = {"transaction_id": row.id, "type": row.type, "version": version, "deleted_at": now}
+    connection.execute(_bury(connection.dialect.name), {"user_id": user_id, **tombstone})
+    cutoff = now - current_app.config["SYNC_RETENTION_DAYS"]
+    forgotten = connection.execute(
+        delete(DeletedTransaction)
+        .where(DeletedTransaction.user_id == user_id, DeletedTransaction.deleted_at < cutoff)
+        .returning(DeletedTransaction.version)
+    ).scalars()
+    if (newest := max(forgotten, default=None)) is not None:
+        raised = case((User.forgotten_through < newest, newest), else_=User.forgotten_through)
+        connection.execute(update(User).where(User.id == user_id).values(forgotten_through=raised))
+
+
+@cache
+def _bury(dialect_name: str) -> Insert:
+    """INSERT a tombstone; an id deleted before (and created again since) gets the new one."""
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(DeletedTransaction)
+    return insert.on_conflict_do_update(
+        index_elements=["user_id", "transaction_id"],
+        set_={name: insert.excluded[name] for name in ("type", "version", "deleted_at")},
+    )
+
+
+def _feed():
+    """The counter, and the next changes after it: rows and tombstones merged by version.
+
+    A tombstone of an id that exists again (deleted, then created anew) is left out: the row
+    is its latest state.
+    """
+    user, since = bindparam("user_id"), bindparam("since")
+    changed = select(
+        Transaction.id,
+        Transaction.type,
+        Transaction.description,
+        type_coerce(Transaction.amount_cents, Cents).label("amount"),
+        Transaction.category,
+        Transaction.date,
+        Transaction.created_at,
+        Transaction.updated_at,
+        Transaction.version,
+    ).where(Transaction.user_id == user, Transaction.version > since)
+    alive = exists().where(
+        Transaction.user_id == user, Transaction.id == DeletedTransaction.transaction_id
+    )
+    deleted = select(
+        DeletedTransaction.transaction_id,
+        DeletedTransaction.type,
+        *(null() for _ in range(6)),
+        DeletedTransaction.version,
+    ).where(DeletedTransaction.user_id == user, DeletedTransaction.version > since, ~alive)
+    entries = union_all(changed, deleted).order_by("version").limit(bindparam("limit")).subquery()
+    return (
+        select(User.server_knowledge, User.forgotten_through, entries)
+        .outerjoin(entries, true())
+        .where(User.id == user)
+        .order_by(entries.c.version)
+    )
+
+
+_FEED = _feed()

@@ -1,0 +1,116 @@
+"""GET /sync: every change after a version, rows in their latest state and tombstones."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from helpers import add_row, assert_problem, json_body
+from sqlalchemy import select, update
+
+from cashman.database import db
+from cashman.models import DeletedTransaction, User
+
+GONE = ("Gone", "These changes are no longer available: sync again from 0.")
+
+
+def sync(client, account, **query):
+    return json_body(client.get("/sync", query_string=query, headers=account.headers))
+
+
+def test_a_user_without_changes_gets_zero_and_empty_lists(client, alice):
+    assert sync(client, alice) == {
+        "server_knowledge": 0,
+        "has_more": False,
+        "changed": [],
+        "deleted": [],
+    }
+
+
+def test_changes_come_once_in_their_latest_state_and_deletes_as_tombstones(client, alice, bob):
+    rent = add_row(client, alice, "expenses", description="Rent", amount=900)  # 1
+    salary = add_row(client, alice, "incomes", description="Salary", amount=3000)  # 2
+    coffee = add_row(client, alice, "expenses", description="Coffee", amount=3)  # 3
+    add_row(client, bob)  # another user's change is not in alice's feed
+    client.patch(f"/expenses/{rent['id']}", json={"amount": 950}, headers=alice.headers)  # 4
+    client.delete(f"/expenses/{coffee['id']}", headers=alice.headers)  # 5
+    rent_now = json_body(client.get(f"/expenses/{rent['id']}", headers=alice.headers))
+
+    assert sync(client, alice) == {
+        "server_knowledge": 5,
+        "has_more": False,
+        "changed": [salary, rent_now],
+        "deleted": [{"id": coffee["id"], "type": "EXPENSE", "version": 5}],
+    }
+    assert sync(client, alice, since=3) == {
+        "server_knowledge": 5,
+        "has_more": False,
+        "changed": [rent_now],
+        "deleted": [{"id": coffee["id"], "type": "EXPENSE", "version": 5}],
+    }
+    assert sync(client, alice, since=5) == {
+        "server_knowledge": 5,
+        "has_more": False,
+        "changed": [],
+        "deleted": [],
+    }
+
+
+def test_pages_hold_exactly_limit_entries_while_more_remain(client, alice):
+    rows = [add_row(client, alice, description=f"row {n}") for n in range(5)]  # 1..5
+    client.delete(f"/incomes/{rows[1]['id']}", headers=alice.headers)  # 6
+    client.patch(f"/incomes/{rows[0]['id']}", json={"amount": 7}, headers=alice.headers)  # 7
+
+    first = sync(client, alice, limit=2)
+    assert (first["server_knowledge"], first["has_more"]) == (4, True)
+    assert [row["version"] for row in first["changed"]] == [3, 4]
+    second = sync(client, alice, since=4, limit=2)
+    assert (second["server_knowledge"], second["has_more"]) == (6, True)
+    assert [row["version"] for row in second["changed"]] == [5]
+    assert second["deleted"] == [{"id": rows[1]["id"], "type": "INCOME", "version": 6}]
+    last = sync(client, alice, since=6, limit=2)
+    assert (last["server_knowledge"], last["has_more"], last["deleted"]) == (7, False, [])
+    assert [(row["id"], row["amount"]) for row in last["changed"]] == [(rows[0]["id"], 7.0)]
+
+
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        ({"since": "-1"}, {"since": ["Must be at least 0."]}),
+        ({"since": "x"}, {"since": ["Not a valid integer."]}),
+        ({"limit": "0"}, {"limit": ["Must be between 1 and 1000."]}),
+        ({"limit": "1001"}, {"limit": ["Must be between 1 and 1000."]}),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_them(client, alice, query, errors):
+    response = client.get("/sync", query_string=query, headers=alice.headers)
+    assert_problem(response, 400, "Bad Request", "The query has invalid parameters.", errors)
+
+
+@pytest.mark.parametrize("since", ["2", str(2**63), str(10**30)])
+def test_a_version_above_the_users_counter_is_410(client, alice, since):
+    add_row(client, alice)
+    response = client.get("/sync", query_string={"since": since}, headers=alice.headers)
+    assert_problem(response, 410, *GONE)
+
+
+def test_tombstones_older_than_the_retention_are_forgotten_then_older_deltas_are_410(
+    app, client, alice
+):
+    rows = [add_row(client, alice) for _ in range(3)]  # 1..3
+    client.delete(f"/incomes/{rows[0]['id']}", headers=alice.headers)  # 4
+    with app.app_context():  # the delete happened 91 days ago
+        long_ago = datetime.now(UTC) - timedelta(days=91)
+        db.session.execute(update(DeletedTransaction).values(deleted_at=long_ago))
+        db.session.commit()
+    client.delete(f"/incomes/{rows[1]['id']}", headers=alice.headers)  # 5: forgets version 4
+
+    with app.app_context():
+        assert db.session.scalar(select(User.forgotten_through)) == 4
+    for since in (1, 3):
+        response = client.get("/sync", query_string={"since": since}, headers=alice.headers)
+        assert_problem(response, 410, *GONE)
+    assert sync(client, alice, since=4)["deleted"] == [
+        {"id": rows[1]["id"], "type": "INCOME", "version": 5}
+    ]
+    everything = sync(client, alice)  # starting over from 0 always works
+    assert [row["id"] for row in everything["changed"]] == [rows[2]["id"]]
+    assert everything["server_knowledge"] == 5
