@@ -16,6 +16,7 @@ from sqlalchemy import (
     Row,
     bindparam,
     case,
+    cast,
     delete,
     exists,
     null,
@@ -104,7 +105,7 @@ def _feed():
     A tombstone of an id that exists again (deleted, then created anew) is left out: the row
     is its latest state.
     """
-    user, since = bindparam("user_id"), bindparam("since")
+    user, since, limit = bindparam("user_id"), bindparam("since"), bindparam("limit")
     changed = select(
         Transaction.id,
         Transaction.type,
@@ -119,13 +120,19 @@ def _feed():
     alive = exists().where(
         Transaction.user_id == user, Transaction.id == DeletedTransaction.transaction_id
     )
+    blanks = [cast(null(), column.type).label(column.name) for column in changed.selected_columns]
     deleted = select(
-        DeletedTransaction.transaction_id,
+        DeletedTransaction.transaction_id.label("id"),
         DeletedTransaction.type,
-        *(null() for _ in range(6)),
+        *blanks[2:-1],  # a tombstone has no description, amount, category, dates
         DeletedTransaction.version,
     ).where(DeletedTransaction.user_id == user, DeletedTransaction.version > since, ~alive)
-    entries = union_all(changed, deleted).order_by("version").limit(bindparam("limit")).subquery()
+    # Each side is cut to a page by its (user_id, version) index first, then the two merge.
+    pages = [
+        select(side.order_by(side.selected_columns.version).limit(limit).subquery())
+        for side in (changed, deleted)
+    ]
+    entries = union_all(*pages).order_by("version").limit(limit).subquery()
     return (
         select(User.server_knowledge, User.forgotten_through, entries)
         .outerjoin(entries, true())
