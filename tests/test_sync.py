@@ -1,5 +1,6 @@
 """GET /sync: every change after a version, rows in their latest state and tombstones."""
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,11 @@ from cashman.database import db
 from cashman.models import DeletedTransaction, User
 
 GONE = ("Gone", "These changes are no longer available: sync again from 0.")
+
+
+def server_rows(client, account) -> list[dict]:
+    """Every row of the account (fewer than 500), as the API lists them."""
+    return json_body(client.get("/transactions?limit=500", headers=account.headers))
 
 
 def sync(client, account, **query):
@@ -114,3 +120,55 @@ def test_tombstones_older_than_the_retention_are_forgotten_then_older_deltas_are
     everything = sync(client, alice)  # starting over from 0 always works
     assert [row["id"] for row in everything["changed"]] == [rows[2]["id"]]
     assert everything["server_knowledge"] == 5
+
+
+def test_a_device_syncing_between_random_changes_ends_with_the_servers_rows(client, alice, bob):
+    """Seeded random creates, edits (some changing nothing) and deletes, with a device pulling
+    a page of random size now and then (sometimes stopping mid-way, as a phone losing signal):
+    once it has pulled every page, its copy is exactly the server's rows. Bob's changes, made
+    in between, never reach it."""
+    rng = random.Random(1405)
+    device: dict[int, dict] = {}
+    knowledge = 0
+
+    def pull_one_page() -> bool:
+        nonlocal knowledge
+        limit = rng.randint(1, 20)
+        page = sync(client, alice, since=knowledge, limit=limit)
+        entries = page["changed"] + page["deleted"]
+        assert all(entry["version"] > knowledge for entry in entries)
+        assert len(entries) == limit if page["has_more"] else len(entries) <= limit
+        for row in page["changed"]:
+            device[row["id"]] = row
+        for tombstone in page["deleted"]:
+            device.pop(tombstone["id"], None)
+        knowledge = page["server_knowledge"]
+        return page["has_more"]
+
+    for step in range(300):
+        stored = list(server_rows(client, alice))
+        choice = rng.random()
+        if choice < 0.45 or not stored:
+            collection = rng.choice(["incomes", "expenses"])
+            add_row(client, alice, collection, amount=rng.randint(1, 9999) / 100)
+        elif choice < 0.8:
+            row = rng.choice(stored)
+            change = rng.choice(
+                [{"amount": rng.randint(1, 99)}, {"description": f"edit {step}"}, {}]
+            )
+            url = f"/{'incomes' if row['type'] == 'INCOME' else 'expenses'}/{row['id']}"
+            assert client.patch(url, json=change, headers=alice.headers).status_code == 200
+        else:
+            row = rng.choice(stored)
+            url = f"/{'incomes' if row['type'] == 'INCOME' else 'expenses'}/{row['id']}"
+            assert client.delete(url, headers=alice.headers).status_code == 204
+        if step % 7 == 0:
+            add_row(client, bob)
+        if rng.random() < 0.3:
+            while pull_one_page() and rng.random() < 0.7:
+                pass
+
+    while pull_one_page():
+        pass
+    assert device == {row["id"]: row for row in server_rows(client, alice)}
+    assert knowledge == sync(client, alice)["server_knowledge"]
