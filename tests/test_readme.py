@@ -37,9 +37,10 @@ def test_readme_walkthrough_runs_as_written(live_server):
             position += 1
     assert text[position:] == "204\n"
 
-    registered, income, expense, incomes, expenses, only_expenses, balance, months, *errors = (
-        outputs
+    registered, income, expense, incomes, expenses, only_expenses, balance, months, changes = (
+        outputs[:9]
     )
+    errors = outputs[9:]
     no_token, bad_amount = errors
     assert registered["username"] == "bruno"
     assert (income["type"], income["description"], income["amount"]) == (
@@ -58,6 +59,12 @@ def test_readme_walkthrough_runs_as_written(live_server):
     }
     month = income["date"][:7]
     assert months == [{"key": month, **balance}]
+    assert changes == {
+        "server_knowledge": 2,
+        "has_more": False,
+        "changed": [income, expense],
+        "deleted": [],
+    }
     # curl -s shows no headers: the request ID is only checked to be there.
     assert no_token == {
         **problem_body(401, "Unauthorized", "A bearer access token is required."),
