@@ -22,7 +22,6 @@ from sqlalchemy import (
     null,
     select,
     true,
-    type_coerce,
     union_all,
     update,
 )
@@ -31,7 +30,7 @@ from werkzeug.exceptions import Gone
 
 from ..database import request_connection, write_connection
 from ..i18n import _
-from ..models import Cents, DeletedTransaction, Transaction, User
+from ..models import DeletedTransaction, Transaction, User
 
 MAX_VERSION = 2**31 - 1  # the largest version the Integer columns hold
 
@@ -106,17 +105,9 @@ def _feed():
     is its latest state.
     """
     user, since, limit = bindparam("user_id"), bindparam("since"), bindparam("limit")
-    changed = select(
-        Transaction.id,
-        Transaction.type,
-        Transaction.description,
-        type_coerce(Transaction.amount_cents, Cents).label("amount"),
-        Transaction.category,
-        Transaction.date,
-        Transaction.created_at,
-        Transaction.updated_at,
-        Transaction.version,
-    ).where(Transaction.user_id == user, Transaction.version > since)
+    changed = select(*Transaction.listed()).where(
+        Transaction.user_id == user, Transaction.version > since
+    )
     alive = exists().where(
         Transaction.user_id == user, Transaction.id == DeletedTransaction.transaction_id
     )
