@@ -109,7 +109,9 @@ def test_a_mismatched_key_pair_stops_gunicorn_instead_of_restarting_workers(migr
         text=True,
         timeout=60,
     )
-    assert result.returncode == 4
+    # Status 4 as a rule; 1 when the worker fails before gunicorn's master enters its main loop
+    # (gunicorn then raises its HaltServer uncaught). Either way it stopped, within the timeout.
+    assert result.returncode in (1, 4)
     assert "cashman: configuration error: the JWT key files are not a matching RS256 key pair" in (
         result.stderr
     )
