@@ -2,7 +2,7 @@
 
 from ..openapi.operation import documented
 from ..schemas.queries import load_query, sync_query_schema
-from ..schemas.responses import changes_schema, transaction_rows
+from ..schemas.responses import changes_schema, deleted_rows, transaction_rows
 from ..stores.sync import changes_since
 from ..tokens import current_user_id
 from . import Resource
@@ -20,8 +20,5 @@ class Sync(Resource):
             "server_knowledge": changes.server_knowledge,
             "has_more": changes.has_more,
             "changed": transaction_rows.many(changes.changed),
-            "deleted": [
-                {"id": row.id, "type": row.type.name, "version": row.version}
-                for row in changes.deleted
-            ],
+            "deleted": deleted_rows.many(changes.deleted),
         }, 200
