@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from .models import Kind
 from .passwords import hash_password
+from .schemas.responses import transaction_rows
 from .stores.transactions import TransactionStore
 from .stores.users import add_user, find_user
 
@@ -33,7 +34,8 @@ def demo_command(password: str | None) -> None:
     store = TransactionStore(user.id)
     today = datetime.now(UTC).date()
     for kind, description, amount in DEMO_ROWS:
-        store.add(kind, {"description": description, "amount": amount, "date": today})
+        row = {"description": description, "amount": amount, "category": None, "date": today}
+        store.add(kind, row, render=transaction_rows.one)
     click.echo(f"Created user 'demo' (password: {password}) with {len(DEMO_ROWS)} transactions.")
     click.echo("Log in with:")
     click.echo(

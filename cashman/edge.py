@@ -125,13 +125,12 @@ def _finish(response: Response) -> Response:
     return response
 
 
-def _user_id() -> int | None:
-    """The id of the user whose token this request verified, if any."""
+def _user_id() -> str | None:
+    """The public id of the user whose token this request verified, if any."""
     try:
-        subject = get_jwt_identity()
+        return get_jwt_identity()
     except RuntimeError:  # no token was verified
         return None
-    return int(subject) if subject else None
 
 
 def _log_as_json(app: Flask) -> None:

@@ -2,76 +2,45 @@
 
 import enum
 import hashlib
+import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import simplejson
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Date,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
+    Uuid,
     func,
     type_coerce,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from uuid_utils.compat import uuid7
 
+from .columns import Cents, JSONDocument, UTCDateTime
 from .database import db
 from .money import from_cents
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(Integer, "sqlite")
-MAX_ID = 2**63 - 1  # the largest id either engine stores
+MAX_VERSION = 2**31 - 1  # the largest version the Integer columns hold
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class UTCDateTime(TypeDecorator):
-    """A timezone-aware UTC timestamp on every engine (SQLite drops the offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Cents(TypeDecorator):
-    """Integer cents read as an exact Decimal amount: lets a column query give `amount`."""
-
-    impl = BigInteger
-    cache_ok = True
-
-    def process_result_value(self, value: int | None, dialect) -> Decimal | None:
-        return None if value is None else from_cents(value)
-
-
-class JSONDocument(TypeDecorator):
-    """A JSON value kept as text; numbers with a fraction load as exact `Decimal`s."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect) -> str | None:
-        return None if value is None else simplejson.dumps(value, use_decimal=True)
-
-    def process_result_value(self, value: str | None, dialect) -> Any:
-        return None if value is None else simplejson.loads(value, use_decimal=True)
+def new_public_id() -> uuid.UUID:
+    """A time-ordered UUID (v7) for a row the client did not name: random, so it leaks nothing
+    of how many rows anyone has, and index-friendly."""
+    return uuid7()
 
 
 class Kind(enum.Enum):
@@ -82,7 +51,8 @@ class Kind(enum.Enum):
 class User(db.Model):
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)  # internal: the API shows public_id
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=new_public_id)
     username: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -95,6 +65,7 @@ class User(db.Model):
 
 # Usernames are unique whatever their case ("Alice" and "alice" are one account).
 Index("uq_users_username_lower", func.lower(User.username), unique=True)
+Index("uq_users_public_id", User.public_id, unique=True)
 
 
 class LoginSession(db.Model):
@@ -120,22 +91,34 @@ class Transaction(db.Model):
             "(type = 'INCOME' AND amount_cents > 0) OR (type = 'EXPENSE' AND amount_cents < 0)",
             name="ck_transactions_amount_sign",
         ),
-        # Keyset paging walks these in (date, id) order; amount_cents at the end lets counts and
-        # sums over a date range or a category read the index alone (no table lookups).
-        Index("ix_transactions_user_date_id_cents", "user_id", "date", "id", "amount_cents"),
-        Index("ix_transactions_user_type_date_id", "user_id", "type", "date", "id"),
+        # Ids are unique per user: another user's row with the same id is another row.
+        Index("uq_transactions_user_public_id", "user_id", "public_id", unique=True),
+        # Keyset paging walks these in (date, created_version) order; amount_cents at the end
+        # lets counts and sums over a date range or a category read the index alone.
+        Index(
+            "ix_transactions_user_date_created_cents",
+            "user_id",
+            "date",
+            "created_version",
+            "amount_cents",
+        ),
+        Index(
+            "ix_transactions_user_type_date_created", "user_id", "type", "date", "created_version"
+        ),
         Index("ix_transactions_user_version", "user_id", "version"),  # GET /sync
         Index(
-            "ix_transactions_user_category_date_id_cents",
+            "ix_transactions_user_category_date_created_cents",
             "user_id",
             "category",
             "date",
-            "id",
+            "created_version",
             "amount_cents",
         ),
     )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)  # internal: the API shows public_id
+    # The id clients see and may choose (an offline app names its rows before it can send them).
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=new_public_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     type: Mapped[Kind] = mapped_column(
         Enum(Kind, native_enum=False, length=7, create_constraint=True, name="ck_transactions_type")
@@ -152,6 +135,9 @@ class Transaction(db.Model):
     # The user's change counter at the row's last change; every UPDATE and DELETE names the
     # version it read (optimistic locking, and the ETag).
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # The version of the row's create: orders a day's rows newest first without any global
+    # sequence (client ids are random; the internal id would leak how many rows everyone has).
+    created_version: Mapped[int] = mapped_column(Integer)
 
     @property
     def amount(self) -> Decimal:
@@ -161,7 +147,7 @@ class Transaction(db.Model):
     def listed(cls) -> tuple:
         """The columns every read and write returns, as answered."""
         return (
-            cls.id,
+            cls.public_id,
             cls.type,
             cls.description,
             type_coerce(cls.amount_cents, Cents).label("amount"),
@@ -170,12 +156,13 @@ class Transaction(db.Model):
             cls.created_at,
             cls.updated_at,
             cls.version,
+            cls.created_version,
         )
 
 
 def etag(row: Any) -> str:
     """A row's strong ETag (unquoted): it changes with every update; a reused id gets a new one."""
-    identity = f"{row.id}:{row.created_at.isoformat()}:{row.version}"
+    identity = f"{row.public_id}:{row.created_at.isoformat()}:{row.version}"
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
@@ -188,7 +175,7 @@ class DeletedTransaction(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    transaction_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     type: Mapped[Kind] = mapped_column(
         Enum(Kind, native_enum=False, length=7, create_constraint=True, name="ck_deleted_type")
     )
@@ -226,7 +213,7 @@ class IdempotencyRecord(db.Model):
     )
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     request_hash: Mapped[str] = mapped_column(String(64))
-    transaction_id: Mapped[int] = mapped_column(BigInteger)
+    transaction_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # its public id
     etag: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,8 +1,8 @@
 """Keyset paging: signed, opaque cursors and the `Link` to the next page.
 
-A cursor is the (date, id) of the last row a page showed; the next page starts just after it
-in the (date desc, id desc) order, so pages never skip or repeat a row when rows come and go
-between requests, and a deep page costs what the first one does.
+A cursor is the (date, created_version) of the last row a page showed; the next page starts
+just after it in the (date desc, created_version desc) order, so pages never skip or repeat a
+row when rows come and go between requests, and a deep page costs what the first one does.
 """
 
 import hashlib
@@ -13,7 +13,7 @@ from flask import Flask, current_app, request
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import Row
 
-from .models import MAX_ID
+from .models import MAX_VERSION
 
 
 def init_cursors(app: Flask) -> None:
@@ -30,7 +30,7 @@ def init_cursors(app: Flask) -> None:
         secret = hashlib.sha256(
             b"cashman cursors\0" + config["JWT_PRIVATE_KEY"].encode()
         ).hexdigest()
-    app.extensions["cursors"] = URLSafeSerializer(secret, salt="cashman.cursor")
+    app.extensions["cursors"] = URLSafeSerializer(secret, salt="cashman.cursor.v2")
 
 
 def _serializer() -> URLSafeSerializer:
@@ -39,17 +39,21 @@ def _serializer() -> URLSafeSerializer:
 
 def encode_cursor(row: Row) -> str:
     """The cursor of the page that follows `row`."""
-    return _serializer().dumps([row.date.isoformat(), row.id])
+    return _serializer().dumps([row.date.isoformat(), row.created_version])
 
 
 def decode_cursor(cursor: str) -> tuple[date, int]:
-    """The (date, id) position a cursor stands for; ValueError if it was not made here."""
+    """The (date, created_version) position a cursor stands for; ValueError if not made here.
+
+    Both are the user's own: a cursor reveals nothing about other users' rows. (Cursors of the
+    integer-id era had another salt and are refused.)
+    """
     try:
-        day, row_id = _serializer().loads(cursor)
-        position = date.fromisoformat(day), int(row_id)
+        day, created_version = _serializer().loads(cursor)
+        position = date.fromisoformat(day), int(created_version)
     except (BadData, TypeError, ValueError):
         raise ValueError("not a cursor this service issued") from None
-    if not 1 <= position[1] <= MAX_ID:  # signed here, yet no row can be there
+    if not 1 <= position[1] <= MAX_VERSION:  # signed here, yet no row can be there
         raise ValueError("not a position of any row")
     return position
 

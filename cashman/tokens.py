@@ -8,20 +8,20 @@ library; this module only says which keys, which claims and which logins are acc
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import (
     JWTManager,
     create_access_token,
     create_refresh_token,
     get_jwt,
-    get_jwt_identity,
 )
 from jwt import InvalidTokenError
 
 from .errors import token_problem
 from .i18n import _, _l
 from .keys import SigningKeys, load_signing_keys
-from .stores.logins import LoginStore
+from .models import User
+from .stores.logins import LoginStore, login_owner
 
 jwt = JWTManager()
 
@@ -72,13 +72,15 @@ def init_tokens(app: Flask) -> None:
         getattr(jwt, loader)(lambda header, payload, detail=detail: token_problem(detail))
 
 
-def issue_tokens(user_id: int) -> dict[str, Any]:
-    """Start a login for the user and return its access and refresh tokens."""
+def issue_tokens(user: User) -> dict[str, Any]:
+    """Start a login for the user and return its access and refresh tokens (`sub`: the user's
+    public id)."""
     expires_at = datetime.now(UTC) + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
-    claims = {"sid": LoginStore(user_id).start(expires_at)}
+    claims = {"sid": LoginStore(user.id).start(expires_at)}
+    subject = str(user.public_id)
     return {
-        "access_token": create_access_token(str(user_id), additional_claims=claims),
-        "refresh_token": create_refresh_token(str(user_id), additional_claims=claims),
+        "access_token": create_access_token(subject, additional_claims=claims),
+        "refresh_token": create_refresh_token(subject, additional_claims=claims),
         "token_type": "Bearer",
         "expires_in": _access_lifetime(),
     }
@@ -95,8 +97,8 @@ def refresh_access_token() -> dict[str, Any]:
 
 
 def current_user_id() -> int:
-    """The authenticated user's id (verified by `_is_revoked` to be a number)."""
-    return int(get_jwt_identity())
+    """The authenticated user's internal id, found by `_is_revoked` with the token's login."""
+    return g.user_id
 
 
 def current_login_id() -> str:
@@ -150,13 +152,15 @@ def _has_required_claims(payload: dict) -> bool:
 
 
 def _is_revoked(header: dict, payload: dict) -> bool:
-    """A token is refused unless its login exists, is not revoked and belongs to its subject."""
+    """A token is refused unless its login exists, is not revoked and belongs to its subject.
+
+    The same read gives the user's internal id, which the request's stores are bound to.
+    """
     subject, login_id = payload.get("sub"), payload.get("sid")
-    if not (isinstance(subject, str) and subject.isascii() and subject.isdigit()):
+    if not (isinstance(subject, str) and isinstance(login_id, str)):
         return True
-    if not isinstance(login_id, str):
-        return True
-    return not LoginStore(int(subject)).is_live(login_id)
+    g.user_id = login_owner(login_id, subject)
+    return g.user_id is None
 
 
 def _missing_token(reason: str) -> Response:

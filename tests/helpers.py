@@ -6,6 +6,8 @@ live.py, which imports this module: the app is imported only where an app is bui
 to a live server (tests/fuzz/run.py) does not load it.
 """
 
+import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +16,9 @@ NOT_FOUND = (
     "The requested URL was not found on the server. If you entered the URL manually please "
     "check your spelling and try again."
 )
+# An id no row has: item URLs of the route table are built with it.
+SOME_ID = "0192f1f4-7d3a-7cc0-8a4e-1d6b8c2f3e4a"
+PUBLIC_ID = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 # Apps
@@ -41,7 +46,7 @@ def make_app(url: str, secret: str, testing: bool = True, environ: dict | None =
 
 @dataclass
 class Account:
-    id: int
+    id: str  # the public id (a UUID), as the API gives it
     username: str
     access_token: str
     refresh_token: str
@@ -51,8 +56,8 @@ class Account:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-def register(client, username: str, password: str = PASSWORD) -> int:
-    """Register a user (which must succeed); return its id."""
+def register(client, username: str, password: str = PASSWORD) -> str:
+    """Register a user (which must succeed); return its public id."""
     body = {"username": username, "password": password}
     return json_body(client.post("/auth/register", json=body), 201)["id"]
 
@@ -112,6 +117,20 @@ def assert_invalid_body(response, errors: dict) -> None:
     )
 
 
+def assert_public_id(value: str) -> None:
+    """A UUID in its lowercase canonical form, as every id the API gives."""
+    assert PUBLIC_ID.fullmatch(value), value
+
+
+def internal_user_id(app, account: "Account") -> int:
+    """The database's own key of an account (the API never shows it)."""
+    from cashman.models import User
+    from cashman.stores.users import db
+
+    with app.app_context():
+        return db.session.scalar(db.select(User.id).where(User.public_id == uuid.UUID(account.id)))
+
+
 def assert_timestamp(value: str) -> None:
     """An ISO 8601 timestamp with a UTC offset."""
     assert datetime.fromisoformat(value).utcoffset().total_seconds() == 0, value
@@ -137,7 +156,7 @@ def protected_routes() -> list[tuple[str, str, str]]:
         token = required_token(app.view_functions[rule.endpoint])
         if token is None:
             continue
-        _, path = rule.build(dict.fromkeys(rule.arguments, 1))
+        _, path = rule.build(dict.fromkeys(rule.arguments, uuid.UUID(SOME_ID)))
         routes.extend((method, path, token) for method in sorted(rule.methods - UNGUARDED))
     return routes
 

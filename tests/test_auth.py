@@ -7,7 +7,9 @@ from helpers import (
     add_row,
     assert_invalid_body,
     assert_problem,
+    assert_public_id,
     assert_timestamp,
+    internal_user_id,
     json_body,
     login,
     register,
@@ -22,7 +24,7 @@ def test_register_returns_the_account(client):
     assert response.headers["Content-Type"] == "application/json"
     body = response.get_json()
     assert set(body) == {"id", "username", "created_at"}
-    assert isinstance(body["id"], int)
+    assert_public_id(body["id"])
     assert body["username"] == "Alice.B-1_"
     assert_timestamp(body["created_at"])
 
@@ -190,13 +192,14 @@ def test_delete_me_removes_account_rows_and_tokens(client, app, alice, bob):
     add_row(client, alice, description="Salary", amount=5000)
     add_row(client, bob, description="Gift", amount=10)
 
+    alice_key = internal_user_id(app, alice)
     response = client.delete("/auth/me", headers=alice.headers)
     assert response.status_code == 204
     assert response.get_data() == b""
     with app.app_context():
         for model in (User, LoginSession, Transaction):
             owner = model.id if model is User else model.user_id
-            count = db.session.scalar(db.select(db.func.count()).where(owner == alice.id))
+            count = db.session.scalar(db.select(db.func.count()).where(owner == alice_key))
             assert count == 0, model
         assert db.session.scalar(db.select(db.func.count()).select_from(Transaction)) == 1
 
@@ -226,8 +229,9 @@ def test_a_new_login_forgets_the_users_expired_logins(client, app, alice, bob):
     from cashman.models import LoginSession
 
     past = datetime.now(UTC) - timedelta(days=1)
+    owners = (internal_user_id(app, alice), internal_user_id(app, bob))
     with app.app_context():
-        for owner, session_id in ((alice.id, "a" * 32), (bob.id, "b" * 32)):
+        for owner, session_id in zip(owners, ("a" * 32, "b" * 32), strict=True):
             db.session.add(LoginSession(id=session_id, user_id=owner, expires_at=past))
         db.session.commit()
 

@@ -4,7 +4,7 @@ import io
 import logging
 
 import pytest
-from helpers import NOT_FOUND, assert_invalid_body, assert_problem
+from helpers import NOT_FOUND, SOME_ID, assert_invalid_body, assert_problem
 
 from cashman.stores.transactions import TransactionStore
 
@@ -26,7 +26,7 @@ def test_unknown_urls_are_404_problems(prod_client, method, path):
     [
         ("DELETE", "/incomes", "GET, HEAD, OPTIONS, POST"),
         ("PUT", "/expenses/", "GET, HEAD, OPTIONS, POST"),
-        ("PUT", "/incomes/1", "DELETE, GET, HEAD, OPTIONS, PATCH"),
+        ("PUT", f"/incomes/{SOME_ID}", "DELETE, GET, HEAD, OPTIONS, PATCH"),
         ("POST", "/transactions", "GET, HEAD, OPTIONS"),
         ("GET", "/auth/login", "OPTIONS, POST"),
         ("PATCH", "/auth/me", "DELETE, GET, HEAD, OPTIONS"),
@@ -176,7 +176,7 @@ def test_an_unforeseen_integrity_error_is_a_409_problem(prod_client, make_accoun
 
     alice = make_account(prod_client, "alice")
 
-    def conflict(self, kind, fields):
+    def conflict(self, kind, fields, render, retry=None):
         raise IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed"))
 
     monkeypatch.setattr(TransactionStore, "add", conflict)

@@ -1,7 +1,7 @@
 """The list's fast path writes exactly what the marshmallow schema would, byte for byte."""
 
 from flask import current_app
-from helpers import add_row
+from helpers import add_row, internal_user_id
 
 from cashman.database import db
 from cashman.filters import Filters
@@ -21,8 +21,9 @@ def test_fast_rows_are_the_schemas_dump_of_the_orm_objects(app, client, alice):
     for collection, fields in ROWS:
         add_row(client, alice, collection, **fields)
     with app.test_request_context():
-        rows = TransactionStore(alice.id).page(Filters(), 50)
-        objects = [db.session.get(Transaction, row.id) for row in rows]
+        rows = TransactionStore(internal_user_id(app, alice)).page(Filters(), 50)
+        by_id = {row.public_id: row for row in db.session.scalars(db.select(Transaction))}
+        objects = [by_id[row.public_id] for row in rows]
         fast = current_app.json.dumps(transaction_rows.many(rows))
         assert fast == current_app.json.dumps(transactions_schema.dump(objects))
         assert fast == current_app.json.dumps(transactions_schema.dump(rows))

@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 import typing
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -123,7 +124,7 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
         )
         assert registered.status_code == 201, registered.content
         user = registered.parsed
-        assert type(user.id) is int and user.id > 0
+        assert type(user.id) is uuid.UUID and user.id.version == 7
         assert user.username == "alice"
         assert user.created_at.utcoffset() == UTC_OFFSET
         assert started <= user.created_at <= datetime.datetime.now(datetime.UTC)
@@ -162,7 +163,7 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
         )
         assert created.status_code == 201, created.content
         income = created.parsed
-        assert type(income.id) is int and income.id > 0
+        assert type(income.id) is uuid.UUID and income.id.version == 7
         assert income.type_ == "INCOME"
         assert income.description == "Salary"
         assert type(income.amount) is float and income.amount == 5000.10
@@ -174,12 +175,16 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
         assert created.headers["Location"] == f"/incomes/{income.id}"
         assert_fully_described(income, created.content)
 
-        spent = operation("transactions.post_expense_list").sync_detailed(
-            client=alice, body=models.Expense(description="Coffee", amount=3.5)
-        )
+        coffee = models.Expense(id=uuid.uuid4(), description="Coffee", amount=3.5)
+        spent = operation("transactions.post_expense_list").sync_detailed(client=alice, body=coffee)
         assert spent.status_code == 201, spent.content
         expense = spent.parsed
-        assert type(expense.id) is int and expense.id != income.id
+        assert expense.id == coffee.id
+        retried = operation("transactions.post_expense_list").sync_detailed(
+            client=alice, body=coffee
+        )
+        assert retried.status_code == 200, retried.content
+        assert retried.parsed == expense
         assert expense.type_ == "EXPENSE"
         assert expense.description == "Coffee"
         assert type(expense.amount) is float and expense.amount == -3.5  # stored negative
@@ -236,7 +241,7 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
     # be null; `amount` is a number in every answer (not `float | str`).
     mistyped = mistyped_fields(
         {
-            models.User: {"id": int, "username": str, "created_at": datetime.datetime},
+            models.User: {"id": uuid.UUID, "username": str, "created_at": datetime.datetime},
             models.Tokens: {
                 "access_token": str,
                 "refresh_token": str,
@@ -249,7 +254,7 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
                 "expires_in": int,
             },
             models.Transaction: {
-                "id": int,
+                "id": uuid.UUID,
                 "type_": models.TransactionType,
                 "description": str,
                 "amount": float,

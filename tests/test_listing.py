@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from helpers import add_row, assert_problem, json_body, login
+from helpers import add_row, assert_problem, internal_user_id, json_body, login
 
 from cashman.database import db
 from cashman.models import Transaction
@@ -46,18 +46,21 @@ def seeded(app, client, alice):
     return first
 
 
-def newest_first(app, user_id, **where) -> list[int]:
-    """The expected order, computed independently of the API."""
+def newest_first(app, account, **where) -> list[str]:
+    """The expected order, computed independently of the API: newest date first, then the most
+    recently created (the internal key grows with every insert)."""
+    user_id = internal_user_id(app, account)
     with app.app_context():
         rows = db.session.scalars(db.select(Transaction).filter_by(user_id=user_id, **where))
-        return [row.id for row in sorted(rows, key=lambda row: (row.date, row.id), reverse=True)]
+        newest = sorted(rows, key=lambda row: (row.date, row.id), reverse=True)
+        return [str(row.public_id) for row in newest]
 
 
 def test_the_first_page_has_50_rows_the_total_and_a_link_to_the_next(app, client, alice, seeded):
     response = client.get("/incomes", headers=alice.headers)
     assert response.status_code == 200
     assert response.headers["X-Total-Count"] == "130"
-    assert ids(response) == newest_first(app, alice.id, type="INCOME")[:50]
+    assert ids(response) == newest_first(app, alice, type="INCOME")[:50]
     url = next_url(response)
     assert url.startswith("/incomes?cursor=")
 
@@ -71,13 +74,13 @@ def test_following_links_returns_every_row_once_in_order(app, client, alice, see
         seen += ids(response)
         url = next_url(response)
         pages += 1
-    assert seen == newest_first(app, alice.id)
+    assert seen == newest_first(app, alice)
     assert pages == 8  # 7 full pages of 17 and one of 16
     assert "Link" not in response.headers
 
 
 def test_paging_survives_inserts_and_deletes_between_pages(app, client, alice, seeded):
-    before = newest_first(app, alice.id, type="INCOME")
+    before = newest_first(app, alice, type="INCOME")
     response = client.get("/incomes?limit=40", headers=alice.headers)
     seen = ids(response)
     deleted = {before[45], before[90]}  # rows not yet shown

@@ -1,9 +1,11 @@
 """On PostgreSQL a GET reads on an autocommitting connection; every other method gets a
 transaction. (SQLite's driver begins a transaction only before a write.)"""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from helpers import internal_user_id
 from sqlalchemy import func, select
 
 from cashman.database import db, request_connection
@@ -31,12 +33,14 @@ def test_a_get_runs_without_a_transaction_and_every_other_method_gets_one(app, e
 def test_a_write_inside_a_get_is_refused_instead_of_committed_piecemeal(app, alice, engine_name):
     if engine_name != "postgresql":
         pytest.skip("only PostgreSQL GETs autocommit")
+    user_id = internal_user_id(app, alice)
     with app.test_request_context("/incomes", method="GET"):
-        store = TransactionStore(alice.id)
+        store = TransactionStore(user_id)
         assert store.page(Filters(), 1) == []  # the first statement opens the connection
-        fields = {"description": "never", "amount": Decimal("1.00")}
+        fields = {"description": "never", "amount": Decimal("1.00"), "category": None}
+        fields["date"] = date(2026, 1, 1)
         with pytest.raises(RuntimeError, match="GET requests must only read"):
-            store.add(Kind.INCOME, fields)
+            store.add(Kind.INCOME, fields, render=dict)
         db.session.rollback()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Transaction)) == 0

@@ -267,14 +267,14 @@ def lose_races(monkeypatch, times: int) -> None:
     """Make another request change the row between each read and write, `times` times."""
     get, lost = TransactionStore.get, []
 
-    def get_then_lose_the_race(self, transaction_id, kind):
-        row = get(self, transaction_id, kind)
+    def get_then_lose_the_race(self, public_id, kind):
+        row = get(self, public_id, kind)
         if len(lost) < times:
-            lost.append(transaction_id)
+            lost.append(public_id)
             with db.engine.connect() as other:  # another connection: another request
                 other.execute(
                     update(Transaction)
-                    .where(Transaction.id == transaction_id)
+                    .where(Transaction.public_id == public_id)
                     .values(version=Transaction.version + 1, description="theirs")
                 )
                 other.commit()

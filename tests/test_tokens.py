@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from helpers import assert_problem, json_body, login, protected_routes, register
+from helpers import SOME_ID, assert_problem, json_body, login, protected_routes, register
 
 PROTECTED = protected_routes()
 INVALID = 'Bearer error="invalid_token"'
@@ -53,9 +53,9 @@ def test_the_protected_routes_are_every_route_but_the_public_ones():
         "/auth/me",
         "/auth/refresh",
         "/incomes",
-        "/incomes/1",
+        f"/incomes/{SOME_ID}",
         "/expenses",
-        "/expenses/1",
+        f"/expenses/{SOME_ID}",
         "/transactions",
         "/transactions.csv",
         "/balance",
@@ -136,19 +136,23 @@ TOKEN_CASES = {
         "The token has expired.",
     ),
     "tampered subject": (
-        lambda c, raw, refresh, key: tamper(raw, sub=str(int(c["sub"]) + 1)),
+        lambda c, raw, refresh, key: tamper(raw, sub=str(uuid.uuid4())),
         "The token is invalid: Signature verification failed.",
     ),
     "refresh token as access token": (
         lambda c, raw, refresh, key: refresh,
         "The token is invalid: Only non-refresh tokens are allowed.",
     ),
-    "non-numeric subject": (
+    "subject that is not a UUID": (
         lambda c, raw, refresh, key: forge(c, key, sub="alice"),
         "The token has been revoked.",
     ),
-    "subject of another user": (
-        lambda c, raw, refresh, key: forge(c, key, sub=str(int(c["sub"]) + 1)),
+    "subject in upper case": (
+        lambda c, raw, refresh, key: forge(c, key, sub=c["sub"].upper()),
+        "The token has been revoked.",
+    ),
+    "subject of another user than the login's": (
+        lambda c, raw, refresh, key: forge(c, key, sub=str(uuid.uuid4())),
         "The token has been revoked.",
     ),
     "unknown login": (

@@ -4,7 +4,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from helpers import NOT_FOUND, add_row, assert_invalid_body, assert_problem, assert_timestamp
+from helpers import (
+    NOT_FOUND,
+    SOME_ID,
+    add_row,
+    assert_invalid_body,
+    assert_problem,
+    assert_public_id,
+    assert_timestamp,
+)
 
 KINDS = [("incomes", "INCOME", 1), ("expenses", "EXPENSE", -1)]
 
@@ -25,6 +33,7 @@ def test_create_returns_the_row_with_its_location(client, alice, collection, kin
     assert response.headers["Content-Type"] == "application/json"
     assert response.data.endswith(b"}\n")
     body = response.get_json()
+    assert_public_id(body["id"])
     assert response.headers["Location"] == f"/{collection}/{body['id']}"
     assert_timestamp(body["created_at"])
     assert body["updated_at"] == body["created_at"]
@@ -180,23 +189,31 @@ def test_patch_keeps_an_expense_negative(client, alice):
     [
         lambda income, expense: f"/incomes/{expense}",  # the other kind
         lambda income, expense: f"/expenses/{income}",
-        lambda income, expense: f"/incomes/{income + expense + 1000}",  # absent
+        lambda income, expense: f"/incomes/{SOME_ID}",  # absent
+        lambda income, expense: f"/incomes/{SOME_ID.upper()}",
+        lambda income, expense: "/incomes/1",  # integer ids are gone
         lambda income, expense: "/incomes/0",
         lambda income, expense: "/incomes/-1",
         lambda income, expense: "/incomes/abc",
-        lambda income, expense: "/incomes/1.5",
-        lambda income, expense: f"/incomes/{2**63}",  # out of range
+        lambda income, expense: f"/incomes/{income.replace('-', '')}",  # not the canonical form
+        lambda income, expense: f"/incomes/{{{income}}}",
+        lambda income, expense: f"/incomes/urn:uuid:{income}",
+        lambda income, expense: f"/incomes/{income}0",
         lambda income, expense: f"/incomes/{10**30}",
     ],
     ids=[
         "income-as-expense",
         "expense-as-income",
         "absent",
+        "absent-upper-case",
+        "integer",
         "zero",
         "negative",
         "text",
-        "fraction",
-        "beyond-bigint",
+        "bare-hex",
+        "braces",
+        "urn",
+        "too-long",
         "huge",
     ],
 )

@@ -20,6 +20,7 @@ class Operation:
     request_headers: tuple[str, ...] = ()
     errors: tuple[int, ...] = ()
     also: dict[int, str] = field(default_factory=dict)  # other successes, e.g. 304
+    alike: dict[int, str] = field(default_factory=dict)  # successes with the same body, headers
     database: bool = True
     csv: bool = False
     tag: str = "transactions"

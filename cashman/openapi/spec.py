@@ -16,9 +16,9 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
 from ..errors import PROBLEM_MIMETYPE, TITLES
-from ..models import MAX_ID, Kind
+from ..models import Kind
 from ..resources import required_token
-from ..schemas.fields import NUMERIC_STRING, Money
+from ..schemas.fields import NUMERIC_STRING, UUID_PATTERN, Money
 from ..schemas.responses import ProblemSchema, ResponseSchema
 from .operation import Operation
 from .tables import CSV_DESCRIPTION, ERROR_HEADERS, ERRORS, REQUEST_HEADERS, RESPONSE_HEADERS
@@ -148,7 +148,7 @@ def _operation(resource: type, method: str, path: str) -> dict:
 def _parameters(details: Operation, path: str) -> list[dict]:
     parameters = []
     for match in PATH_PARAMETER.finditer(path):
-        schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        schema = {"type": "string", "format": "uuid", "pattern": f"^{UUID_PATTERN}$"}
         parameters.append({"in": "path", "name": match["name"], "required": True, "schema": schema})
     if details.query is not None:
         parameters.append({"in": "query", "schema": details.query})
@@ -170,6 +170,8 @@ def _responses(details: Operation, path: str, token: str | None) -> dict:
         success["content"] = content
     success["headers"] = _response_headers((*details.headers, "X-Request-ID"), details.only)
     responses = {str(details.status): success}
+    for status, description in details.alike.items():
+        responses[str(status)] = {**success, "description": description}
     for status, description in details.also.items():
         responses[str(status)] = {
             "description": description,

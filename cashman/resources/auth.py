@@ -63,7 +63,7 @@ class Login(Resource):
             )
         if needs_rehash(user.password_hash):
             replace_password_hash(user, hash_password(fields["password"]))
-        return tokens_schema.dump(issue_tokens(user.id)), 200
+        return tokens_schema.dump(issue_tokens(user)), 200
 
 
 class Refresh(Resource):

@@ -7,6 +7,7 @@ import hashlib
 import re
 from dataclasses import replace
 from typing import Any
+from uuid import UUID
 
 from flask import Response, current_app, request, url_for
 from sqlalchemy import Row
@@ -99,24 +100,18 @@ class _KindList(Resource):
         body=lambda resource: new_transaction_schemas[resource.kind],
         headers=("Location", "ETag"),
         request_headers=("Idempotency-Key",),
+        alike={200: "OK: a retried create; the caller already has this `id` with this content."},
+        errors=(409,),
     )
     def post(self):
-        """Record a new row of this kind; an `Idempotency-Key` makes retries safe."""
+        """Record a new row of this kind; an `id` or an `Idempotency-Key` makes retries safe."""
         payload = read_json()
-        schema = new_transaction_schemas[self.kind]
         retry = retry_of(self.kind, payload)
-        store = current_store()
-        if retry is None:
-            row = store.add(self.kind, schema.load(payload))
-            return transaction_rows.one(row), 201, self._created_headers(row.id, etag(row))
-        record = store.replay(retry) or store.add_once(
-            self.kind, schema.load(payload), retry, render=transaction_rows.one
-        )
-        return record.response, 201, self._created_headers(record.transaction_id, record.etag)
-
-    def _created_headers(self, transaction_id: int, tag: str) -> dict[str, str]:
-        location = url_for(self.item_endpoint, transaction_id=transaction_id)
-        return {"Location": location, "ETag": quote_etag(tag)}
+        fields = new_transaction_schemas[self.kind].load(payload)
+        stored = current_store().add(self.kind, fields, transaction_rows.one, retry)
+        location = url_for(self.item_endpoint, transaction_id=stored.transaction_id)
+        headers = {"Location": location, "ETag": quote_etag(stored.etag)}
+        return stored.body, 201 if stored.created else 200, headers
 
 
 class _KindItem(Resource):
@@ -128,7 +123,7 @@ class _KindItem(Resource):
         request_headers=("If-None-Match",),
         also={304: "Not Modified: the row still has the ETag sent in If-None-Match."},
     )
-    def get(self, transaction_id: int):
+    def get(self, transaction_id: UUID):
         """Return one of the caller's rows of this kind (304 if `If-None-Match` has its ETag)."""
         row = current_store().get(transaction_id, self.kind)
         if request.if_none_match.contains_weak(etag(row)):
@@ -142,14 +137,14 @@ class _KindItem(Resource):
         request_headers=("If-Match",),
         errors=(409, 412),
     )
-    def patch(self, transaction_id: int):
+    def patch(self, transaction_id: UUID):
         """Change some fields of one of the caller's rows (412 if `If-Match` is outdated)."""
         fields = load_body(transaction_patch_schemas[self.kind])
         row = current_store().update(transaction_id, self.kind, fields, check_if_match)
         return transaction_rows.one(row), 200, etag_header(row)
 
     @documented(status=204, request_headers=("If-Match",), errors=(409, 412))
-    def delete(self, transaction_id: int):
+    def delete(self, transaction_id: UUID):
         """Delete one of the caller's rows (412 if `If-Match` is outdated)."""
         current_store().delete(transaction_id, self.kind, check_if_match)
         return Response(status=204)

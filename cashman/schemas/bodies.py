@@ -11,7 +11,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMe
 
 from ..i18n import _, _l
 from ..models import Kind
-from .fields import IsoDate, Money, Text, TrimmedText
+from .fields import IsoDate, Money, PublicId, Text, TrimmedText
 from .responses import TransactionSchema
 
 
@@ -57,9 +57,16 @@ class TransactionBodySchema(BodySchema):
     answered_with = TransactionSchema
     kind: Kind | None = None
 
+    id = PublicId(
+        metadata={
+            "description": "The client's own id for the row (any case; answered lowercase). "
+            "Sending a create again with the same id and content answers 200 with the stored "
+            "row; the same id with other content is a 409. Without it the server makes a v7 UUID."
+        }
+    )
     description = TrimmedText(required=True, validate=Length(1, 255))
     amount = Money(required=True)
-    category = TrimmedText(allow_none=True, validate=Length(1, 64))
+    category = TrimmedText(allow_none=True, load_default=None, validate=Length(1, 64))
     date = IsoDate(load_default=today_utc)
 
     @validates("amount")
@@ -90,8 +97,8 @@ register_schema = RegisterSchema()
 credentials_schema = CredentialsSchema()
 new_transaction_schemas = {Kind.INCOME: IncomeSchema(), Kind.EXPENSE: ExpenseSchema()}
 transaction_patch_schemas = {
-    Kind.INCOME: IncomeSchema(partial=True),
-    Kind.EXPENSE: ExpenseSchema(partial=True),
+    Kind.INCOME: IncomeSchema(partial=True, exclude=("id",)),
+    Kind.EXPENSE: ExpenseSchema(partial=True, exclude=("id",)),
 }
 
 

@@ -1,6 +1,7 @@
 """Fields of our own: exact money, text a database can store, and paging cursors."""
 
 import re
+import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,8 @@ from ..paging import decode_cursor
 
 NUMERIC_STRING = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+UUID_PATTERN = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+CANONICAL_UUID = re.compile(UUID_PATTERN)
 
 
 class Money(fields.Field):
@@ -90,8 +93,23 @@ class IsoDate(fields.Date):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class PublicId(fields.UUID):
+    """An RFC 9562 UUID in its 8-4-4-4-12 form, any case; dumped lowercase.
+
+    Python's `uuid.UUID` also takes braces, `urn:uuid:` and bare hex; the contract (and the item
+    URLs' converter) take the canonical form only.
+    """
+
+    default_error_messages = {"invalid_uuid": _l("Not a valid UUID.")}
+
+    def _validated(self, value: Any) -> uuid.UUID:
+        if not (isinstance(value, str) and CANONICAL_UUID.fullmatch(value)):
+            raise self.make_error("invalid_uuid")
+        return uuid.UUID(value)
+
+
 class Cursor(fields.String):
-    """An opaque paging cursor, loaded as the (date, id) position it stands for."""
+    """An opaque paging cursor, loaded as the (date, created_version) position it stands for."""
 
     default_error_messages = {
         "invalid": _l("Not a valid cursor: use the one from the Link header.")

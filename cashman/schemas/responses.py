@@ -23,7 +23,7 @@ class ResponseSchema(Schema):
 
 
 class UserSchema(ResponseSchema):
-    id = fields.Integer(required=True)
+    id = fields.UUID(required=True, attribute="public_id")
     username = fields.String(required=True)
     created_at = fields.DateTime(required=True)
 
@@ -94,7 +94,7 @@ class JWKSetSchema(ResponseSchema):
 class TransactionSchema(ResponseSchema):
     """An income or an expense as answered (an expense's amount is negative)."""
 
-    id = fields.Integer(required=True)
+    id = fields.UUID(required=True, attribute="public_id")
     type = fields.Enum(Kind, required=True)
     description = fields.String(required=True)
     amount = Money(required=True)
@@ -114,7 +114,7 @@ class TransactionSchema(ResponseSchema):
 class DeletedSchema(ResponseSchema):
     """A deleted transaction, as the sync feed names it."""
 
-    id = fields.Integer(required=True)
+    id = fields.UUID(required=True, attribute="public_id")
     type = fields.Enum(Kind, required=True)
     version = fields.Integer(required=True, metadata={"description": "The version of its delete."})
 
@@ -161,6 +161,7 @@ class SummarySchema(TotalsSchema):
 # How each field type of a response writes a (non-null) value, as marshmallow's dump does.
 FAST_FORMATS: dict[type, Callable[[Any], Any]] = {
     fields.Integer: int,
+    fields.UUID: str,
     fields.String: str,
     Money: lambda amount: amount,
     fields.Enum: lambda member: member.name,

@@ -6,12 +6,27 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, delete, select, update
 
 from ..database import db, request_connection
-from ..models import LoginSession
+from ..models import LoginSession, User
 
 # Built once: a request pays neither for building it nor for its cache key.
-LOGIN_STATE = select(LoginSession.user_id, LoginSession.revoked_at).where(
-    LoginSession.id == bindparam("login_id")
+LOGIN_STATE = (
+    select(LoginSession.user_id, LoginSession.revoked_at, User.public_id)
+    .join(User, User.id == LoginSession.user_id)
+    .where(LoginSession.id == bindparam("login_id"))
 )
+
+
+def login_owner(login_id: str, subject: str) -> int | None:
+    """The internal id of the user whose live login this is, if the user's public id is
+    `subject`; None if the login is unknown, revoked or someone else's.
+
+    Two primary-key reads in one statement on the request's connection (its first statement
+    opens it). The subject is compared here, not bound: any string is simply not a match.
+    """
+    row = request_connection().execute(LOGIN_STATE, {"login_id": login_id}).first()
+    if row is None or row.revoked_at is not None or str(row.public_id) != subject:
+        return None
+    return row.user_id
 
 
 class LoginStore:
@@ -32,15 +47,6 @@ class LoginStore:
         db.session.add(login)
         db.session.commit()
         return login.id
-
-    def is_live(self, login_id: str) -> bool:
-        """Whether the login exists, is this user's and is not revoked.
-
-        One primary-key read on the request's connection (its first statement opens it). The
-        owner is compared here, not bound: a subject too large for the column is simply not it.
-        """
-        row = request_connection().execute(LOGIN_STATE, {"login_id": login_id}).first()
-        return row is not None and row.revoked_at is None and row.user_id == self.user_id
 
     def revoke(self, login_id: str) -> None:
         """Refuse every token of this login from now on."""

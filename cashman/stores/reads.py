@@ -17,7 +17,8 @@ from ..filters import Filters, fold
 from ..models import Transaction, TransactionTotal
 from ..money import from_cents
 
-NEWEST_FIRST = (Transaction.date.desc(), Transaction.id.desc())
+# Newest date first; within a day, the most recently created first.
+NEWEST_FIRST = (Transaction.date.desc(), Transaction.created_version.desc())
 LIKE_ESCAPE = "/"
 MONTH = (extract("year", Transaction.date), extract("month", Transaction.date))
 
@@ -35,7 +36,7 @@ ROW_SUMS = (*_split_sum(Transaction.amount_cents), func.count())
 # The reads, by name. Each is narrowed to one user and completed with the filters a request uses.
 READS: dict[str, Callable[[], Select]] = {
     "item": lambda: select(*Transaction.listed()).where(
-        Transaction.id == bindparam("transaction_id")
+        Transaction.public_id == bindparam("public_id")
     ),
     "page": lambda: select(*Transaction.listed()).order_by(*NEWEST_FIRST).limit(bindparam("limit")),
     "count": lambda: select(func.count()).select_from(Transaction),
@@ -54,10 +55,10 @@ NARROWING = {
     "category": lambda: Transaction.category == bindparam("category"),
     "text": lambda: Transaction.search_text.contains(bindparam("text"), escape=LIKE_ESCAPE),
     "after": lambda: (
-        tuple_(Transaction.date, Transaction.id)
+        tuple_(Transaction.date, Transaction.created_version)
         < tuple_(
             bindparam("after_date", type_=Transaction.date.type),
-            bindparam("after_id", type_=Transaction.id.type),
+            bindparam("after_created", type_=Transaction.created_version.type),
         )
     ),
 }
@@ -78,7 +79,7 @@ def bound_values(
 ) -> tuple[tuple[str, ...], dict[str, Any]]:
     """The narrowings a read needs, and their values by the names they bind.
 
-    `after` is a keyset position: (date, id) of the last row already shown.
+    `after` is a keyset position: (date, created_version) of the last row already shown.
     """
     bound = {name: value for name, value in vars(filters).items() if value is not None}
     if "text" in bound:
@@ -86,7 +87,7 @@ def bound_values(
     narrowed_by = tuple(bound)
     if after is not None:
         narrowed_by += ("after",)
-        bound |= {"after_date": after[0], "after_id": after[1]}
+        bound |= {"after_date": after[0], "after_created": after[1]}
     return narrowed_by, bound
 
 

@@ -30,9 +30,7 @@ from werkzeug.exceptions import Gone
 
 from ..database import request_connection, write_connection
 from ..i18n import _
-from ..models import DeletedTransaction, Transaction, User
-
-MAX_VERSION = 2**31 - 1  # the largest version the Integer columns hold
+from ..models import MAX_VERSION, DeletedTransaction, Transaction, User
 
 
 @dataclass(frozen=True)
@@ -71,13 +69,20 @@ def changes_since(user_id: int, since: int, limit: int) -> Changes:
 
 
 def bury(user_id: int, row: Row, version: int) -> None:
-    """Leave a deleted row's tombstone, in the delete's own transaction, and forget the user's
-    tombstones older than SYNC_RETENTION_DAYS (so pruning needs no schedule)."""
+    """Leave a deleted row's tombstone, in the delete's own transaction."""
+    tombstone = {"public_id": row.public_id, "type": row.type, "version": version}
     connection = write_connection()
-    now = datetime.now(UTC)
-    tombstone = {"transaction_id": row.id, "type": row.type, "version": version, "deleted_at": now}
-    connection.execute(_bury(connection.dialect.name), {"user_id": user_id, **tombstone})
-    cutoff = now - current_app.config["SYNC_RETENTION_DAYS"]
+    connection.execute(
+        _bury(connection.dialect.name),
+        {"user_id": user_id, **tombstone, "deleted_at": datetime.now(UTC)},
+    )
+
+
+def forget_old_tombstones(user_id: int) -> None:
+    """Forget the user's tombstones older than SYNC_RETENTION_DAYS; every delete's transaction
+    calls it, so pruning needs no schedule."""
+    cutoff = datetime.now(UTC) - current_app.config["SYNC_RETENTION_DAYS"]
+    connection = write_connection()
     forgotten = connection.execute(
         delete(DeletedTransaction)
         .where(DeletedTransaction.user_id == user_id, DeletedTransaction.deleted_at < cutoff)
@@ -93,7 +98,7 @@ def _bury(dialect_name: str) -> Insert:
     """INSERT a tombstone; an id deleted before (and created again since) gets the new one."""
     insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(DeletedTransaction)
     return insert.on_conflict_do_update(
-        index_elements=["user_id", "transaction_id"],
+        index_elements=["user_id", "public_id"],
         set_={name: insert.excluded[name] for name in ("type", "version", "deleted_at")},
     )
 
@@ -109,14 +114,16 @@ def _feed():
         Transaction.user_id == user, Transaction.version > since
     )
     alive = exists().where(
-        Transaction.user_id == user, Transaction.id == DeletedTransaction.transaction_id
+        Transaction.user_id == user, Transaction.public_id == DeletedTransaction.public_id
     )
-    blanks = [cast(null(), column.type).label(column.name) for column in changed.selected_columns]
+    # A tombstone has its id, type and version; the other columns are null.
+    kept = {"public_id": DeletedTransaction.public_id}
+    kept |= {"type": DeletedTransaction.type, "version": DeletedTransaction.version}
     deleted = select(
-        DeletedTransaction.transaction_id.label("id"),
-        DeletedTransaction.type,
-        *blanks[2:-1],  # a tombstone has no description, amount, category, dates
-        DeletedTransaction.version,
+        *(
+            kept.get(column.name, cast(null(), column.type).label(column.name))
+            for column in changed.selected_columns
+        )
     ).where(DeletedTransaction.user_id == user, DeletedTransaction.version > since, ~alive)
     # Each side is cut to a page by its (user_id, version) index first, then the two merge.
     pages = [

@@ -21,6 +21,13 @@ COUNT_A_CHANGE = (
     .returning(User.server_knowledge)
 )
 
+HOLD_THE_COUNTER = (
+    update(User)
+    .where(User.id == bindparam("user_id"))
+    .values(server_knowledge=User.server_knowledge)
+    .returning(User.server_knowledge)
+)
+
 
 def next_version(user_id: int) -> int:
     """Count one more change of the user's transactions and return its version.
@@ -29,6 +36,14 @@ def next_version(user_id: int) -> int:
     at a time), so versions are handed out once each and commit in their order.
     """
     return write_connection().execute(COUNT_A_CHANGE, {"user_id": user_id}).scalar_one()
+
+
+def lock_counter(user_id: int) -> int:
+    """Take the user's write lock without counting a change, and return the counter.
+
+    A batch takes it before reading, so no other write of the user's slips in between.
+    """
+    return write_connection().execute(HOLD_THE_COUNTER, {"user_id": user_id}).scalar_one()
 
 
 def add_to_totals(user_id: int, kind: Kind, count: int, cents: int) -> None:

@@ -11,24 +11,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
 from flask import current_app
-from sqlalchemy import Result, Row, delete, insert, update
+from sqlalchemy import Result, Row, delete
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Conflict, NotFound, UnprocessableEntity
 
-from ..database import db, request_connection, write_connection
-from ..filters import Filters, fold
+from ..database import db, request_connection
+from ..filters import Filters
 from ..i18n import _
-from ..models import IdempotencyRecord, Kind, Transaction, etag
-from ..money import to_cents
+from ..models import IdempotencyRecord, Kind, etag
 from .reads import MONTH, Totals, bound_values, statement
-from .sync import bury
-from .totals import add_to_totals, next_version
+from .sync import forget_old_tombstones
+from .writes import delete_row, find_rows, insert_row, same_content, update_row
 
 EXPORT_BATCH = 1000
 WRITE_ATTEMPTS = 3
-INSERT = insert(Transaction).returning(*Transaction.listed())
 
 Check = Callable[[Row], None]
 
@@ -45,6 +44,32 @@ class Retry:
     request_hash: str
 
 
+@dataclass(frozen=True)
+class Stored:
+    """What a create answers: the row's JSON, its id and ETag, and whether this request made it."""
+
+    body: dict[str, Any]
+    transaction_id: UUID
+    etag: str
+    created: bool
+
+    @classmethod
+    def replayed(cls, record: IdempotencyRecord) -> "Stored":
+        return cls(record.response, record.transaction_id, record.etag, True)
+
+    def record(self, user_id: int, retry: Retry, created_at: datetime) -> IdempotencyRecord:
+        """The record that replays this answer to the retry's key."""
+        return IdempotencyRecord(
+            user_id=user_id,
+            key=retry.key,
+            request_hash=retry.request_hash,
+            transaction_id=self.transaction_id,
+            etag=self.etag,
+            response=self.body,
+            created_at=created_at,
+        )
+
+
 class TransactionStore:
     """One user's incomes and expenses."""
 
@@ -56,7 +81,7 @@ class TransactionStore:
     def page(
         self, filters: Filters, limit: int, after: tuple[date, int] | None = None
     ) -> list[Row]:
-        """Return up to `limit` rows newest first, starting after the (date, id) position."""
+        """Return up to `limit` rows newest first, after the (date, created_version) position."""
         return self._read("page", filters, after, limit=limit).all()
 
     def batches(self, filters: Filters) -> Iterator[list[Row]]:
@@ -64,11 +89,11 @@ class TransactionStore:
         after = None
         while batch := self.page(filters, EXPORT_BATCH, after):
             yield batch
-            after = (batch[-1].date, batch[-1].id)
+            after = (batch[-1].date, batch[-1].created_version)
 
-    def get(self, transaction_id: int, kind: Kind) -> Row:
+    def get(self, public_id: UUID, kind: Kind) -> Row:
         """Return one of the user's rows of this kind, or raise 404."""
-        row = self._read("item", Filters(kind=kind), transaction_id=transaction_id).first()
+        row = self._read("item", Filters(kind=kind), public_id=public_id).first()
         if row is None:
             raise NotFound()
         return row
@@ -115,42 +140,42 @@ class TransactionStore:
 
     # Writing
 
-    def add(self, kind: Kind, fields: dict[str, Any]) -> Row:
-        """Record a new transaction."""
-        row = self._insert(kind, fields)
-        db.session.commit()
-        return row
+    def add(
+        self,
+        kind: Kind,
+        content: dict[str, Any],
+        render: Callable[[Row], dict[str, Any]],
+        retry: Retry | None = None,
+    ) -> Stored:
+        """Record a new transaction, under the client's `id` if it gives one.
 
-    def add_once(
-        self, kind: Kind, fields: dict[str, Any], retry: Retry, render: Callable[[Row], Any]
-    ) -> IdempotencyRecord:
-        """Record a new transaction and, in the same commit, its key with the body `render` gives.
-
-        Two concurrent requests with one key race on the key's primary key: the loser's row is
-        rolled back and it gets the winner's record instead.
+        An id the user already has is a retried create when the stored row has the same kind
+        and content (nothing changes; `created` is False), and a 409 otherwise. With a `retry`
+        key, an earlier answer to it is replayed; a new answer is stored with the row, in the
+        same commit. Two concurrent requests with one key race on the key's primary key: the
+        loser's row is rolled back and it gets the winner's answer.
         """
-        row = self._insert(kind, fields)
-        record = IdempotencyRecord(
-            user_id=self.user_id,
-            key=retry.key,
-            request_hash=retry.request_hash,
-            transaction_id=row.id,
-            etag=etag(row),
-            response=render(row),
-            created_at=row.created_at,
-        )
-        db.session.add(record)
+        if retry is not None and (record := self.replay(retry)) is not None:
+            return Stored.replayed(record)
+        row = insert_row(self.user_id, kind, content)
+        if row is None:
+            db.session.rollback()
+            existing = self._same(kind, content)
+            return Stored(render(existing), existing.public_id, etag(existing), created=False)
+        stored = Stored(render(row), row.public_id, etag(row), True)
+        if retry is not None:
+            db.session.add(stored.record(self.user_id, retry, row.created_at))
         try:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            if (winner := self.replay(retry)) is None:
+            if retry is None or (winner := self.replay(retry)) is None:
                 raise
-            return winner
-        return record
+            return Stored.replayed(winner)
+        return stored
 
     def update(
-        self, transaction_id: int, kind: Kind, fields: dict[str, Any], check: Check = _accept
+        self, public_id: UUID, kind: Kind, fields: dict[str, Any], check: Check = _accept
     ) -> Row:
         """Change the given fields of one of the user's rows, or raise 404.
 
@@ -160,42 +185,34 @@ class TransactionStore:
 
         def change(row: Row) -> Row | None:
             changes = {name: value for name, value in fields.items() if row._mapping[name] != value}
-            if not changes:
-                return row
-            version = next_version(self.user_id)  # first: the user's row lock orders writers
-            if "description" in changes:
-                changes["search_text"] = fold(changes["description"])
-            if "amount" in changes:
-                changes["amount_cents"] = to_cents(changes.pop("amount"))
-                add_to_totals(self.user_id, kind, 0, changes["amount_cents"] - to_cents(row.amount))
-            statement = (
-                update(Transaction)
-                .where(*self._version_of(row))
-                .values(**changes, updated_at=datetime.now(UTC), version=version)
-                .returning(*Transaction.listed())
-            )
-            return write_connection().execute(statement).first()
+            return update_row(self.user_id, row, changes) if changes else row
 
-        return self._write_latest(transaction_id, kind, check, change)
+        return self._write_latest(public_id, kind, check, change)
 
-    def delete(self, transaction_id: int, kind: Kind, check: Check = _accept) -> None:
+    def delete(self, public_id: UUID, kind: Kind, check: Check = _accept) -> None:
         """Delete one of the user's rows, or raise 404; `check` as for `update`."""
 
         def remove(row: Row) -> Row | None:
-            version = next_version(self.user_id)  # first: the user's row lock orders writers
-            result = write_connection().execute(delete(Transaction).where(*self._version_of(row)))
-            if result.rowcount == 0:
+            if delete_row(self.user_id, row) is None:
                 return None
-            add_to_totals(self.user_id, kind, -1, -to_cents(row.amount))
-            bury(self.user_id, row, version)
+            forget_old_tombstones(self.user_id)
             return row
 
-        self._write_latest(transaction_id, kind, check, remove)
+        self._write_latest(public_id, kind, check, remove)
 
     # Helpers
 
+    def _same(self, kind: Kind, content: dict[str, Any]) -> Row:
+        """The stored row with the id of a create that inserted nothing, if it is that create."""
+        row = find_rows(self.user_id, [content["id"]]).get(content["id"])
+        if row is None:  # deleted since the insert found it
+            raise Conflict(_("The transaction is being changed by other requests; try again."))
+        if not same_content(row, kind, content):
+            raise Conflict(_("You already have a transaction with this id and other content."))
+        return row
+
     def _write_latest(
-        self, transaction_id: int, kind: Kind, check: Check, write: Callable[[Row], Row | None]
+        self, public_id: UUID, kind: Kind, check: Check, write: Callable[[Row], Row | None]
     ) -> Row:
         """Read the row, check it, write it; if another request changed it meanwhile, again.
 
@@ -204,21 +221,13 @@ class TransactionStore:
         fresh row, which is what would really be overwritten.
         """
         for _attempt in range(WRITE_ATTEMPTS):
-            row = self.get(transaction_id, kind)
+            row = self.get(public_id, kind)
             check(row)
             if (written := write(row)) is not None:
                 db.session.commit()
                 return written
             db.session.rollback()
         raise Conflict(_("The transaction is being changed by other requests; try again."))
-
-    def _version_of(self, row: Row) -> tuple:
-        """The WHERE clause naming exactly this version of one of the user's rows."""
-        return (
-            Transaction.id == row.id,
-            Transaction.user_id == self.user_id,
-            Transaction.version == row.version,
-        )
 
     def _read(
         self, read: str, filters: Filters, after: tuple[date, int] | None = None, **values: Any
@@ -231,17 +240,3 @@ class TransactionStore:
         narrowed_by, bound = bound_values(filters, after)
         query = statement(read, narrowed_by)
         return request_connection().execute(query, {"user_id": self.user_id, **bound, **values})
-
-    def _insert(self, kind: Kind, fields: dict[str, Any]) -> Row:
-        values = {name: value for name, value in fields.items() if name != "amount"}
-        values |= {
-            "amount_cents": to_cents(fields["amount"]),
-            "user_id": self.user_id,
-            "type": kind,
-            "search_text": fold(fields["description"]),
-        }
-        values["created_at"] = values["updated_at"] = datetime.now(UTC)
-        values["version"] = next_version(self.user_id)
-        row = write_connection().execute(INSERT, values).one()
-        add_to_totals(self.user_id, kind, 1, values["amount_cents"])
-        return row

@@ -1,0 +1,48 @@
+"""Column types of our own: UTC timestamps, exact amounts from cents, and JSON documents."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import simplejson
+from sqlalchemy import BigInteger, DateTime, Text, TypeDecorator
+
+from .money import from_cents
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC timestamp on every engine (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Cents(TypeDecorator):
+    """Integer cents read as an exact Decimal amount: lets a column query give `amount`."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_result_value(self, value: int | None, dialect) -> Decimal | None:
+        return None if value is None else from_cents(value)
+
+
+class JSONDocument(TypeDecorator):
+    """A JSON value kept as text; numbers with a fraction load as exact `Decimal`s."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        return None if value is None else simplejson.dumps(value, use_decimal=True)
+
+    def process_result_value(self, value: str | None, dialect) -> Any:
+        return None if value is None else simplejson.loads(value, use_decimal=True)

@@ -1,0 +1,117 @@
+"""Row writes with their bookkeeping: each takes the user's next version first (its lock orders
+the user's writers), then keeps the running totals and the tombstones in the same database
+transaction. The transaction store (a row per request) and the sync batch (many) both write
+through these; neither commits here.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Insert, Row, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..database import request_connection, write_connection
+from ..filters import fold
+from ..models import Kind, Transaction
+from ..money import to_cents
+from .sync import bury
+from .totals import add_to_totals, next_version
+
+# What a client writes of a row: two rows of one kind with these equal are the same row.
+CONTENT = ("description", "amount", "category", "date")
+
+FIND_MANY = select(*Transaction.listed()).where(
+    Transaction.user_id == bindparam("user_id"),
+    Transaction.public_id.in_(bindparam("public_ids", expanding=True)),
+)
+
+
+def same_content(row: Row, kind: Kind, content: dict[str, Any]) -> bool:
+    """Whether the row already is what `content` (every CONTENT field, signed) describes."""
+    return row.type is kind and all(row._mapping[name] == content[name] for name in CONTENT)
+
+
+def find_rows(user_id: int, public_ids: list[uuid.UUID]) -> dict[uuid.UUID, Row]:
+    """The user's rows with these ids, by id (absent ids are left out)."""
+    rows = request_connection().execute(FIND_MANY, {"user_id": user_id, "public_ids": public_ids})
+    return {row.public_id: row for row in rows}
+
+
+def insert_row(user_id: int, kind: Kind, content: dict[str, Any]) -> Row | None:
+    """Insert a row (under its `id`, if the client named it); None if the user has that id.
+
+    None leaves the counter raised: the caller rolls the transaction back.
+    """
+    now = datetime.now(UTC)
+    version = next_version(user_id)
+    values = {name: content[name] for name in CONTENT if name != "amount"}
+    values |= {
+        "public_id": content.get("id") or None,
+        "user_id": user_id,
+        "type": kind,
+        "amount_cents": to_cents(content["amount"]),
+        "search_text": fold(content["description"]),
+        "created_at": now,
+        "updated_at": now,
+        "version": version,
+        "created_version": version,
+    }
+    if values["public_id"] is None:
+        del values["public_id"]  # the column's default makes a v7 UUID
+    connection = write_connection()
+    row = connection.execute(_insert(connection.dialect.name), values).first()
+    if row is not None:
+        add_to_totals(user_id, kind, 1, values["amount_cents"])
+    return row
+
+
+def update_row(user_id: int, row: Row, changes: dict[str, Any]) -> Row | None:
+    """Give the row these (real) changes under a new version; None if it is no longer the
+    version read."""
+    version = next_version(user_id)
+    values = dict(changes)
+    if "description" in values:
+        values["search_text"] = fold(values["description"])
+    if "amount" in values:
+        values["amount_cents"] = to_cents(values.pop("amount"))
+        add_to_totals(user_id, row.type, 0, values["amount_cents"] - to_cents(row.amount))
+    statement = (
+        update(Transaction)
+        .where(*_version_of(user_id, row))
+        .values(**values, updated_at=datetime.now(UTC), version=version)
+        .returning(*Transaction.listed())
+    )
+    return write_connection().execute(statement).first()
+
+
+def delete_row(user_id: int, row: Row) -> int | None:
+    """Delete the row and leave its tombstone; the delete's version, or None if the row is no
+    longer the version read."""
+    version = next_version(user_id)
+    result = write_connection().execute(delete(Transaction).where(*_version_of(user_id, row)))
+    if result.rowcount == 0:
+        return None
+    add_to_totals(user_id, row.type, -1, -to_cents(row.amount))
+    bury(user_id, row, version)
+    return version
+
+
+def _version_of(user_id: int, row: Row) -> tuple:
+    """The WHERE clause naming exactly this version of one of the user's rows."""
+    return (
+        Transaction.user_id == user_id,
+        Transaction.public_id == row.public_id,
+        Transaction.version == row.version,
+    )
+
+
+@cache
+def _insert(dialect_name: str) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING the row, built once per engine: an id the
+    user already has inserts nothing (a retried create, or another row's id)."""
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(Transaction)
+    return insert.on_conflict_do_nothing(index_elements=["user_id", "public_id"]).returning(
+        *Transaction.listed()
+    )
