@@ -89,6 +89,20 @@ def problem(
     return current_app.json.make_response(body, status, headers, PROBLEM_MIMETYPE)
 
 
+def flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
+    """Validation messages as {"name": [text]}, nested ones under dotted names
+    ("operations.3.id"); a nested schema's own messages belong to its name."""
+    if isinstance(messages, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = path if key == "_schema" and path else f"{path}.{key}" if path else str(key)
+            for inner, texts in flat_messages(value, name).items():
+                flat.setdefault(inner, []).extend(texts)
+        return flat
+    texts = messages if isinstance(messages, list) else [messages]
+    return {path or "_schema": [str(text) for text in texts]}
+
+
 def _as_text(messages: Any) -> Any:
     """Messages as plain strings: marshmallow keeps the lazy translations it was given."""
     if isinstance(messages, dict):
@@ -114,8 +128,9 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 
 def handle_validation_error(error: ValidationError) -> Response:
-    messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-    return problem(422, _("The request body has invalid fields."), errors=messages)
+    return problem(
+        422, _("The request body has invalid fields."), errors=flat_messages(error.messages)
+    )
 
 
 def handle_integrity_error(error: IntegrityError) -> Response:

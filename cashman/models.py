@@ -43,6 +43,10 @@ def new_public_id() -> uuid.UUID:
     return uuid7()
 
 
+# What a client writes of a transaction: two rows of one kind with these equal are the same.
+CONTENT = ("description", "amount", "category", "date")
+
+
 class Kind(enum.Enum):
     INCOME = "INCOME"
     EXPENSE = "EXPENSE"

@@ -20,6 +20,7 @@ from ..models import Kind
 from ..resources import required_token
 from ..schemas.fields import NUMERIC_STRING, UUID_PATTERN, Money
 from ..schemas.responses import ProblemSchema, ResponseSchema
+from ..schemas.sync import OPERATION_SCHEMAS
 from .operation import Operation
 from .tables import CSV_DESCRIPTION, ERROR_HEADERS, ERRORS, REQUEST_HEADERS, RESPONSE_HEADERS
 
@@ -83,6 +84,8 @@ def build_spec(routes: Iterable[tuple[type, str]]) -> dict[str, Any]:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     spec.components.schema("Problem", schema=ProblemSchema)
+    for name, schema in OPERATION_SCHEMAS.items():  # the items of POST /sync's `operations`
+        spec.components.schema(name, schema=schema)
     for status, description in ERRORS.items():
         spec.components.response(f"Problem{status}", _problem_response(status, description))
     for resource, path in routes:

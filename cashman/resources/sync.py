@@ -1,8 +1,14 @@
-"""Sync for offline clients: what changed in the caller's transactions since a version."""
+"""Sync for offline clients: what changed in the caller's transactions since a version, and
+a batch of the client's own changes made offline."""
+
+from typing import Any
 
 from ..openapi.operation import documented
+from ..schemas.bodies import read_json
 from ..schemas.queries import load_query, sync_query_schema
 from ..schemas.responses import changes_schema, deleted_rows, transaction_rows
+from ..schemas.sync import load_operations, sync_batch_schema, sync_results_schema
+from ..stores.operations import Operation, Outcome, apply_operations
 from ..stores.sync import changes_since
 from ..tokens import current_user_id
 from . import Resource
@@ -22,3 +28,29 @@ class Sync(Resource):
             "changed": transaction_rows.many(changes.changed),
             "deleted": deleted_rows.many(changes.deleted),
         }, 200
+
+    @documented(returns=sync_results_schema, body=sync_batch_schema, tag="sync")
+    def post(self):
+        """Apply a batch of the caller's offline changes, in order, each on its own.
+
+        Upserts and deletes name rows by the client's ids; one that would overwrite a change
+        the client has not seen (its `base_version` is not the row's) is a `conflict` carrying
+        the server's row, and changes nothing. A retried batch changes nothing more.
+        """
+        operations = [Operation(**loaded) for loaded in load_operations(read_json())]
+        knowledge, outcomes = apply_operations(current_user_id(), operations)
+        return {"server_knowledge": knowledge, "results": [_result(o) for o in outcomes]}, 200
+
+
+def _result(outcome: Outcome) -> dict[str, Any]:
+    """An outcome as answered: `version`, `current` and `errors` only where they apply."""
+    result: dict[str, Any] = {"id": str(outcome.id), "status": outcome.status}
+    if outcome.version is not None:
+        result["version"] = outcome.version
+    if outcome.status == "conflict":
+        result["current"] = (
+            None if outcome.current is None else transaction_rows.one(outcome.current)
+        )
+    if outcome.errors is not None:
+        result["errors"] = outcome.errors
+    return result

@@ -14,13 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import request_connection, write_connection
 from ..filters import fold
-from ..models import Kind, Transaction
+from ..models import CONTENT, Kind, Transaction
 from ..money import to_cents
 from .sync import bury
 from .totals import add_to_totals, next_version
-
-# What a client writes of a row: two rows of one kind with these equal are the same row.
-CONTENT = ("description", "amount", "category", "date")
 
 FIND_MANY = select(*Transaction.listed()).where(
     Transaction.user_id == bindparam("user_id"),

@@ -69,6 +69,7 @@ def seed(app, username: str, count: int) -> None:
                     created_at=now,
                     updated_at=now,
                     version=n + 1,
+                    created_version=n + 1,
                 )
             )
             if len(rows) == BATCH:

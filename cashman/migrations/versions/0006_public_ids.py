@@ -11,6 +11,7 @@ Revises: 0005
 Create Date: 2026-12-03
 """
 
+import hashlib
 from contextlib import contextmanager
 
 import simplejson
@@ -62,6 +63,7 @@ rows = sa.table(
     sa.column("user_id"),
     sa.column("public_id", sa.Uuid()),
     sa.column("created_version"),
+    sa.column("version"),
 )
 records = sa.table(
     "idempotency_keys",
@@ -70,6 +72,7 @@ records = sa.table(
     sa.column("transaction_id"),
     sa.column("public_id", sa.Uuid()),
     sa.column("response"),
+    sa.column("etag"),
 )
 
 
@@ -168,30 +171,39 @@ def _create_tombstones(id_column: sa.Column, id_name: str) -> None:
 
 
 def _rewrite_idempotent_answers(connection) -> None:
-    """A replayed answer names its row by public id (a deleted row's gets a fresh one)."""
+    """A replayed answer names its row by public id (a deleted row's gets a fresh one), with
+    the ETag that id gives (the row's, while it is unchanged)."""
     op.add_column("idempotency_keys", sa.Column("public_id", sa.Uuid(), nullable=True))
-    public_ids = sa.select(rows.c.public_id).where(
-        rows.c.user_id == records.c.user_id, rows.c.id == records.c.transaction_id
-    )
+    of_its_row = (rows.c.user_id == records.c.user_id, rows.c.id == records.c.transaction_id)
+    public_id = sa.select(rows.c.public_id).where(*of_its_row).scalar_subquery()
+    version = sa.select(rows.c.version).where(*of_its_row).scalar_subquery()
     found = connection.execute(
-        sa.select(
-            records.c.user_id, records.c.key, records.c.response, public_ids.scalar_subquery()
-        )
+        sa.select(records.c.user_id, records.c.key, records.c.response, public_id, version)
     ).all()
-    for user_id, key, response, public_id in found:
+    for user_id, key, response, public_id, version in found:
         public_id = public_id or uuid7()
         answer = simplejson.loads(response, use_decimal=True)
         answer["id"] = str(public_id)
+        version = version or answer.get("version", 1)
         connection.execute(
             records.update()
             .where(records.c.user_id == user_id, records.c.key == key)
-            .values(public_id=public_id, response=simplejson.dumps(answer, use_decimal=True))
+            .values(
+                public_id=public_id,
+                response=simplejson.dumps(answer, use_decimal=True),
+                etag=_etag(public_id, answer["created_at"], version),
+            )
         )
     with op.batch_alter_table("idempotency_keys") as batch:
         batch.drop_column("transaction_id")
         batch.alter_column(
             "public_id", new_column_name="transaction_id", existing_type=sa.Uuid(), nullable=False
         )
+
+
+def _etag(public_id, created_at: str, version: int) -> str:
+    """A row's ETag as cashman.models.etag makes it at this revision."""
+    return hashlib.sha256(f"{public_id}:{created_at}:{version}".encode()).hexdigest()[:32]
 
 
 def downgrade():

@@ -1,0 +1,162 @@
+"""POST /sync: a batch of an offline client's operations, and the result of each.
+
+The batch's shape is checked whole (a bad shape is a 422 and nothing is applied); each
+operation's own fields are checked apart, so a bad one is an `invalid` result of its own.
+"""
+
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, ValidationError, fields
+from marshmallow.validate import Length, OneOf, Range
+
+from ..errors import flat_messages
+from ..i18n import _l
+from ..models import CONTENT, Kind
+from .bodies import BodySchema, ExpenseSchema, IncomeSchema, TransactionBodySchema
+from .fields import PublicId
+from .responses import ResponseSchema, TransactionSchema
+
+MAX_OPERATIONS = 500
+KINDS = [kind.name for kind in Kind]
+
+
+class BaseVersion(fields.Integer):
+    """The row's `version` the client last saw: a change based on another one is a conflict."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            strict=True, validate=Range(min=0, error=_l("Must be at least {min}.")), **kwargs
+        )
+
+
+class OperationShapeSchema(Schema):
+    """What every operation must have for the batch to be taken at all."""
+
+    op = fields.String(required=True, validate=OneOf(["upsert", "delete"]))
+    id = PublicId(required=True)
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class SyncBatchSchema(BodySchema):
+    operations = fields.List(
+        fields.Raw(
+            metadata={
+                "oneOf": [
+                    {"$ref": "#/components/schemas/UpsertOperation"},
+                    {"$ref": "#/components/schemas/DeleteOperation"},
+                ]
+            }
+        ),
+        required=True,
+        validate=Length(1, MAX_OPERATIONS),
+        metadata={"description": "Applied in order, each on its own."},
+    )
+
+
+def _upsert_schema(base: type[TransactionBodySchema]) -> type[TransactionBodySchema]:
+    class Upsert(base):
+        """Make the row with this `id` be this one: created, or updated from `base_version`.
+
+        On an existing row an absent `category` or `date` keeps the stored one; on a new row
+        they are null and today, as for POST.
+        """
+
+        op = fields.String(required=True, validate=OneOf(["upsert"]))
+        id = PublicId(required=True)
+        type = fields.String(required=True, validate=OneOf(KINDS))
+        base_version = BaseVersion()
+
+    return Upsert
+
+
+class DeleteOperationSchema(BodySchema):
+    """Delete the row with this `id` (if `base_version` is given, only at that version)."""
+
+    op = fields.String(required=True, validate=OneOf(["delete"]))
+    id = PublicId(required=True)
+    base_version = BaseVersion()
+
+
+UpsertOperationSchema = _upsert_schema(TransactionBodySchema)
+UPSERTS = {
+    None: UpsertOperationSchema(partial=("category", "date")),
+    Kind.INCOME: _upsert_schema(IncomeSchema)(partial=("category", "date")),
+    Kind.EXPENSE: _upsert_schema(ExpenseSchema)(partial=("category", "date")),
+}
+OPERATION_SCHEMAS = {
+    "UpsertOperation": UpsertOperationSchema,
+    "DeleteOperation": DeleteOperationSchema,
+}
+sync_batch_schema = SyncBatchSchema()
+delete_operation_schema = DeleteOperationSchema()
+operation_shape_schema = OperationShapeSchema()
+
+
+class BatchShapeSchema(BodySchema):
+    """The batch as it is checked whole: the documented body, each operation's shape enforced."""
+
+    operations = fields.List(
+        fields.Nested(OperationShapeSchema), required=True, validate=Length(1, MAX_OPERATIONS)
+    )
+
+
+batch_shape_schema = BatchShapeSchema()
+
+
+def load_operations(payload: Any) -> list[dict[str, Any]]:
+    """Each operation as {"op", "id", "base_version", "kind", "fields"} or, when its own fields
+    are bad, {"op", "id", "errors"}; a batch of a bad shape raises (a 422)."""
+    batch_shape_schema.load(payload)  # an object with 1 to 500 well-formed operations
+    return [_load_one(operation) for operation in payload["operations"]]
+
+
+def _load_one(operation: dict[str, Any]) -> dict[str, Any]:
+    shape = operation_shape_schema.load(operation)
+    loaded = {"op": shape["op"], "id": shape["id"]}
+    kind = Kind[operation["type"]] if operation.get("type") in KINDS else None
+    schema = delete_operation_schema if shape["op"] == "delete" else UPSERTS[kind]
+    try:
+        valid = schema.load(operation)
+    except ValidationError as error:
+        return {**loaded, "errors": flat_messages(error.messages)}
+    content = {name: valid[name] for name in CONTENT if name in valid}
+    return {**loaded, "base_version": valid.get("base_version"), "kind": kind, "fields": content}
+
+
+class SyncResultSchema(ResponseSchema):
+    """What became of one operation."""
+
+    id = fields.UUID(required=True)
+    status = fields.String(
+        required=True,
+        metadata={"enum": ["created", "updated", "unchanged", "deleted", "conflict", "invalid"]},
+    )
+    version = fields.Integer(
+        metadata={"description": "The row's new version: only when created, updated or deleted."}
+    )
+    current = fields.Nested(
+        TransactionSchema,
+        allow_none=True,
+        metadata={"description": "Only on a conflict: the server's row (null: it is deleted)."},
+    )
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Only when invalid: each bad field with its messages."},
+    )
+
+
+class SyncResultsSchema(ResponseSchema):
+    server_knowledge = fields.Integer(
+        required=True, metadata={"description": "The counter after the batch."}
+    )
+    results = fields.List(
+        fields.Nested(SyncResultSchema),
+        required=True,
+        metadata={"description": "One per operation, in the request's order."},
+    )
+
+
+sync_results_schema = SyncResultsSchema()

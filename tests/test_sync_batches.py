@@ -1,0 +1,228 @@
+"""POST /sync: an offline client's batch, each operation applied on its own, in order."""
+
+import uuid
+
+import pytest
+from helpers import assert_invalid_body, json_body
+
+A, B, C = (str(uuid.UUID(int=n, version=4)) for n in (1, 2, 3))
+COFFEE = {"type": "EXPENSE", "description": "Coffee", "amount": "3.50", "date": "2026-11-02"}
+
+
+def upsert(row_id: str, **fields) -> dict:
+    return {"op": "upsert", "id": row_id, **COFFEE, **fields}
+
+
+def delete(row_id: str, **fields) -> dict:
+    return {"op": "delete", "id": row_id, **fields}
+
+
+def send(client, account, *operations, status: int = 200):
+    response = client.post("/sync", json={"operations": list(operations)}, headers=account.headers)
+    return json_body(response, status)
+
+
+def stored(client, account, row_id: str, collection: str = "expenses") -> dict:
+    return json_body(client.get(f"/{collection}/{row_id}", headers=account.headers))
+
+
+def test_an_upsert_of_a_new_id_creates_it_as_post_would(client, alice):
+    answer = send(client, alice, upsert(A.upper(), amount=3.5), upsert(B, type="INCOME"))
+    assert answer == {
+        "server_knowledge": 2,
+        "results": [
+            {"id": A, "status": "created", "version": 1},
+            {"id": B, "status": "created", "version": 2},
+        ],
+    }
+    row = stored(client, alice, A)
+    assert row == {
+        "id": A,
+        "type": "EXPENSE",
+        "description": "Coffee",
+        "amount": -3.5,  # the expense sign rule
+        "category": None,
+        "date": "2026-11-02",
+        "created_at": row["created_at"],
+        "updated_at": row["created_at"],
+        "version": 1,
+    }
+    assert json_body(client.get("/balance", headers=alice.headers))["count"] == 2
+
+
+def test_a_retried_batch_changes_nothing(client, alice):
+    batch = [upsert(A), upsert(B, description="Tea"), delete(C)]
+    first = send(client, alice, *batch)
+    before = json_body(client.get("/sync", headers=alice.headers))
+    again = send(client, alice, *batch)
+    assert again == {
+        "server_knowledge": first["server_knowledge"],
+        "results": [
+            {"id": A, "status": "unchanged"},
+            {"id": B, "status": "unchanged"},
+            {"id": C, "status": "unchanged"},
+        ],
+    }
+    assert json_body(client.get("/sync", headers=alice.headers)) == before
+
+
+def test_an_update_needs_the_rows_current_version(client, alice):
+    send(client, alice, upsert(A))
+    answer = send(
+        client,
+        alice,
+        upsert(A, description="Tea", base_version=1),  # updated: version 2
+        upsert(A, description="Milk", base_version=1),  # stale: a conflict
+        upsert(A, description="Milk"),  # no base_version: a conflict too
+        upsert(A, description="Tea", base_version=0),  # equal: unchanged whatever the base
+    )
+    current = stored(client, alice, A)
+    assert current["description"] == "Tea" and current["version"] == 2
+    assert answer == {
+        "server_knowledge": 2,
+        "results": [
+            {"id": A, "status": "updated", "version": 2},
+            {"id": A, "status": "conflict", "current": current},
+            {"id": A, "status": "conflict", "current": current},
+            {"id": A, "status": "unchanged"},
+        ],
+    }
+
+
+def test_absent_category_and_date_keep_the_stored_ones(client, alice):
+    send(client, alice, upsert(A, category="food"))
+    fields = {key: value for key, value in COFFEE.items() if key != "date"}
+    answer = send(
+        client, alice, {"op": "upsert", "id": A, **fields, "amount": "4.00", "base_version": 1}
+    )
+    assert answer["results"] == [{"id": A, "status": "updated", "version": 2}]
+    row = stored(client, alice, A)
+    assert (row["category"], row["date"], row["amount"]) == ("food", "2026-11-02", -4)
+    cleared = send(client, alice, upsert(A, amount="4.00", category=None, base_version=2))
+    assert cleared["results"] == [{"id": A, "status": "updated", "version": 3}]
+    assert stored(client, alice, A)["category"] is None
+
+
+def test_deletes(client, alice):
+    send(client, alice, upsert(A), upsert(B))
+    answer = send(
+        client,
+        alice,
+        delete(A, base_version=5),  # not its version: a conflict
+        delete(A, base_version=1),  # deleted
+        delete(B),  # deleted: no base_version
+        delete(B),  # already gone: unchanged
+        delete(A, base_version=1),  # gone, and the client thought it had a version: conflict
+        upsert(A, base_version=1),  # an edit of a row deleted elsewhere: conflict
+    )
+    assert answer == {
+        "server_knowledge": 4,
+        "results": [
+            {"id": A, "status": "conflict", "current": answer["results"][0]["current"]},
+            {"id": A, "status": "deleted", "version": 3},
+            {"id": B, "status": "deleted", "version": 4},
+            {"id": B, "status": "unchanged"},
+            {"id": A, "status": "conflict", "current": None},
+            {"id": A, "status": "conflict", "current": None},
+        ],
+    }
+    assert answer["results"][0]["current"]["version"] == 1
+    changes = json_body(client.get("/sync?since=2", headers=alice.headers))
+    assert changes["deleted"] == [
+        {"id": A, "type": "EXPENSE", "version": 3},
+        {"id": B, "type": "EXPENSE", "version": 4},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("operation", "errors"),
+    [
+        (upsert(A, amount=0), {"amount": ["An amount cannot be 0."]}),
+        (upsert(A, type="INCOME", amount=-1), {"amount": ["An income must be positive."]}),
+        (upsert(A, amount="1.005"), {"amount": ["An amount has at most 2 decimal places."]}),
+        (
+            {"op": "upsert", "id": A, "type": "EXPENSE", "amount": 1},
+            {"description": ["Missing data for required field."]},
+        ),
+        (upsert(A, colour="red"), {"colour": ["Unknown field."]}),
+        (upsert(A, version=3), {"version": ["Read-only field."]}),
+        (upsert(A, type="SAVING"), {"type": ["Must be one of: INCOME, EXPENSE."]}),
+        (upsert(A, base_version=-1), {"base_version": ["Must be at least 0."]}),
+        (upsert(A, base_version="1"), {"base_version": ["Not a valid integer."]}),
+        (delete(A, type="EXPENSE"), {"type": ["Unknown field."]}),
+    ],
+)
+def test_an_operation_with_bad_fields_is_invalid_alone(client, alice, operation, errors):
+    answer = send(client, alice, operation, upsert(B))
+    assert answer == {
+        "server_knowledge": 1,
+        "results": [
+            {"id": A, "status": "invalid", "errors": errors},
+            {"id": B, "status": "created", "version": 1},
+        ],
+    }
+
+
+def test_a_row_keeps_its_type(client, alice):
+    send(client, alice, upsert(A))
+    answer = send(client, alice, upsert(A, type="INCOME", base_version=1))
+    assert answer["results"] == [
+        {
+            "id": A,
+            "status": "invalid",
+            "errors": {"type": ["A transaction keeps its type: this one is EXPENSE."]},
+        }
+    ]
+    assert stored(client, alice, A)["version"] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ([], {"_schema": ["Invalid input type."]}),
+        ({}, {"operations": ["Missing data for required field."]}),
+        ({"operations": []}, {"operations": ["Length must be between 1 and 500."]}),
+        ({"operations": "x"}, {"operations": ["Not a valid list."]}),
+        ({"operations": [upsert(A)], "more": 1}, {"more": ["Unknown field."]}),
+        ({"operations": [upsert(A), 5]}, {"operations.1": ["Invalid input type."]}),
+        (
+            {"operations": [{"op": "merge", "id": A}]},
+            {"operations.0.op": ["Must be one of: upsert, delete."]},
+        ),
+        ({"operations": [upsert("1")]}, {"operations.0.id": ["Not a valid UUID."]}),
+        (
+            {"operations": [{"op": "delete"}]},
+            {"operations.0.id": ["Missing data for required field."]},
+        ),
+    ],
+)
+def test_a_batch_of_a_bad_shape_is_a_422_and_applies_nothing(client, alice, body, errors):
+    response = client.post("/sync", json=body, headers=alice.headers)
+    assert_invalid_body(response, errors)
+    assert json_body(client.get("/sync", headers=alice.headers))["server_knowledge"] == 0
+
+
+def test_more_than_500_operations_is_a_422(client, alice):
+    operations = [upsert(str(uuid.uuid4())) for _ in range(501)]
+    response = client.post("/sync", json={"operations": operations}, headers=alice.headers)
+    assert_invalid_body(response, {"operations": ["Length must be between 1 and 500."]})
+    assert json_body(client.get("/balance", headers=alice.headers))["count"] == 0
+
+
+def test_another_users_ids_are_ids_the_caller_does_not_have(client, alice, bob):
+    send(client, alice, upsert(A))
+    assert send(client, bob, delete(A))["results"] == [{"id": A, "status": "unchanged"}]
+    answer = send(client, bob, upsert(A, description="Bob's"), delete(A, base_version=7))
+    assert answer["results"][0] == {"id": A, "status": "created", "version": 1}
+    assert answer["results"][1]["status"] == "conflict"
+    assert answer["results"][1]["current"]["description"] == "Bob's"
+    assert stored(client, alice, A)["description"] == "Coffee"
+
+
+def test_a_batch_of_500_creates_is_taken_whole(client, alice):
+    operations = [upsert(str(uuid.uuid4()), amount=n + 1) for n in range(500)]
+    answer = send(client, alice, *operations)
+    assert answer["server_knowledge"] == 500
+    assert [result["version"] for result in answer["results"]] == list(range(1, 501))
+    balance = json_body(client.get("/balance", headers=alice.headers))
+    assert (balance["count"], balance["expenses"]) == (500, -sum(range(1, 501)))
