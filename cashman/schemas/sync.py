@@ -6,11 +6,11 @@ operation's own fields are checked apart, so a bad one is an `invalid` result of
 
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, ValidationError, fields
+from marshmallow import ValidationError, fields, missing
 from marshmallow.validate import Length, OneOf, Range
 
 from ..errors import flat_messages
-from ..i18n import _l
+from ..i18n import _, _l
 from ..models import CONTENT, Kind
 from .bodies import BodySchema, ExpenseSchema, IncomeSchema, TransactionBodySchema
 from .fields import PublicId
@@ -29,14 +29,11 @@ class BaseVersion(fields.Integer):
         )
 
 
-class OperationShapeSchema(Schema):
-    """What every operation must have for the batch to be taken at all."""
-
-    op = fields.String(required=True, validate=OneOf(["upsert", "delete"]))
-    id = PublicId(required=True)
-
-    class Meta:
-        unknown = INCLUDE
+# What every operation must have for the batch to be taken at all.
+OPERATION_SHAPE = {
+    "op": fields.String(required=True, validate=OneOf(["upsert", "delete"])),
+    "id": PublicId(required=True),
+}
 
 
 class SyncBatchSchema(BodySchema):
@@ -91,15 +88,12 @@ OPERATION_SCHEMAS = {
 }
 sync_batch_schema = SyncBatchSchema()
 delete_operation_schema = DeleteOperationSchema()
-operation_shape_schema = OperationShapeSchema()
 
 
 class BatchShapeSchema(BodySchema):
-    """The batch as it is checked whole: the documented body, each operation's shape enforced."""
+    """The batch as it is checked whole; each operation's shape is checked by `OPERATION_SHAPE`."""
 
-    operations = fields.List(
-        fields.Nested(OperationShapeSchema), required=True, validate=Length(1, MAX_OPERATIONS)
-    )
+    operations = fields.List(fields.Raw(), required=True, validate=Length(1, MAX_OPERATIONS))
 
 
 batch_shape_schema = BatchShapeSchema()
@@ -107,22 +101,39 @@ batch_shape_schema = BatchShapeSchema()
 
 def load_operations(payload: Any) -> list[dict[str, Any]]:
     """Each operation as {"op", "id", "base_version", "kind", "fields"} or, when its own fields
-    are bad, {"op", "id", "errors"}; a batch of a bad shape raises (a 422)."""
-    batch_shape_schema.load(payload)  # an object with 1 to 500 well-formed operations
-    return [_load_one(operation) for operation in payload["operations"]]
+    are bad, {"op", "id", "errors"}. A batch of a bad shape (one operation without a valid `op`
+    or `id` is enough) raises, naming the place: a 422, and nothing is applied."""
+    operations = batch_shape_schema.load(payload)["operations"]
+    loaded, errors = [], {}
+    for index, operation in enumerate(operations):
+        try:
+            loaded.append(_load_one(operation))
+        except ValidationError as error:
+            errors[index] = error.messages
+    if errors:
+        raise ValidationError({"operations": errors})
+    return loaded
 
 
-def _load_one(operation: dict[str, Any]) -> dict[str, Any]:
-    shape = operation_shape_schema.load(operation)
-    loaded = {"op": shape["op"], "id": shape["id"]}
+def _load_one(operation: Any) -> dict[str, Any]:
+    if not isinstance(operation, dict):
+        raise ValidationError([_("Invalid input type.")])
+    shape, errors = {}, {}
+    for name, field in OPERATION_SHAPE.items():
+        try:
+            shape[name] = field.deserialize(operation.get(name, missing))
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
     kind = Kind[operation["type"]] if operation.get("type") in KINDS else None
     schema = delete_operation_schema if shape["op"] == "delete" else UPSERTS[kind]
     try:
         valid = schema.load(operation)
     except ValidationError as error:
-        return {**loaded, "errors": flat_messages(error.messages)}
+        return {**shape, "errors": flat_messages(error.messages)}
     content = {name: valid[name] for name in CONTENT if name in valid}
-    return {**loaded, "base_version": valid.get("base_version"), "kind": kind, "fields": content}
+    return {**shape, "base_version": valid.get("base_version"), "kind": kind, "fields": content}
 
 
 class SyncResultSchema(ResponseSchema):

@@ -28,6 +28,12 @@ HOLD_THE_COUNTER = (
     .returning(User.server_knowledge)
 )
 
+ADVANCE_THE_COUNTER = (
+    update(User)
+    .where(User.id == bindparam("user_id"))
+    .values(server_knowledge=bindparam("knowledge"))
+)
+
 
 def next_version(user_id: int) -> int:
     """Count one more change of the user's transactions and return its version.
@@ -44,6 +50,11 @@ def lock_counter(user_id: int) -> int:
     A batch takes it before reading, so no other write of the user's slips in between.
     """
     return write_connection().execute(HOLD_THE_COUNTER, {"user_id": user_id}).scalar_one()
+
+
+def advance_counter(user_id: int, knowledge: int) -> None:
+    """Set the counter to the last version a batch handed out (under `lock_counter`'s lock)."""
+    write_connection().execute(ADVANCE_THE_COUNTER, {"user_id": user_id, "knowledge": knowledge})
 
 
 def add_to_totals(user_id: int, kind: Kind, count: int, cents: int) -> None:

@@ -9,16 +9,17 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Row, bindparam, delete, select, update
+from sqlalchemy import Insert, Row, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import request_connection, write_connection
 from ..filters import fold
-from ..models import CONTENT, Kind, Transaction
+from ..models import CONTENT, Kind, Transaction, new_public_id
 from ..money import to_cents
 from .sync import bury
 from .totals import add_to_totals, next_version
 
+INSERT_MANY = insert(Transaction).returning(*Transaction.listed(), sort_by_parameter_order=True)
 FIND_MANY = select(*Transaction.listed()).where(
     Transaction.user_id == bindparam("user_id"),
     Transaction.public_id.in_(bindparam("public_ids", expanding=True)),
@@ -36,16 +37,12 @@ def find_rows(user_id: int, public_ids: list[uuid.UUID]) -> dict[uuid.UUID, Row]
     return {row.public_id: row for row in rows}
 
 
-def insert_row(user_id: int, kind: Kind, content: dict[str, Any]) -> Row | None:
-    """Insert a row (under its `id`, if the client named it); None if the user has that id.
-
-    None leaves the counter raised: the caller rolls the transaction back.
-    """
+def new_row(user_id: int, kind: Kind, content: dict[str, Any], version: int) -> dict[str, Any]:
+    """The column values of a new row (under its `id`, if the client named it)."""
     now = datetime.now(UTC)
-    version = next_version(user_id)
     values = {name: content[name] for name in CONTENT if name != "amount"}
-    values |= {
-        "public_id": content.get("id") or None,
+    return values | {
+        "public_id": content.get("id") or new_public_id(),
         "user_id": user_id,
         "type": kind,
         "amount_cents": to_cents(content["amount"]),
@@ -55,8 +52,14 @@ def insert_row(user_id: int, kind: Kind, content: dict[str, Any]) -> Row | None:
         "version": version,
         "created_version": version,
     }
-    if values["public_id"] is None:
-        del values["public_id"]  # the column's default makes a v7 UUID
+
+
+def insert_row(user_id: int, kind: Kind, content: dict[str, Any]) -> Row | None:
+    """Insert a row under the next version; None if the user has its id already.
+
+    None leaves the counter raised: the caller rolls the transaction back.
+    """
+    values = new_row(user_id, kind, content, next_version(user_id))
     connection = write_connection()
     row = connection.execute(_insert(connection.dialect.name), values).first()
     if row is not None:
@@ -64,10 +67,23 @@ def insert_row(user_id: int, kind: Kind, content: dict[str, Any]) -> Row | None:
     return row
 
 
-def update_row(user_id: int, row: Row, changes: dict[str, Any]) -> Row | None:
-    """Give the row these (real) changes under a new version; None if it is no longer the
-    version read."""
-    version = next_version(user_id)
+def insert_rows(user_id: int, new_rows: list[dict[str, Any]]) -> list[Row]:
+    """Insert rows of `new_row` whose ids the user does not have, in one executemany, with
+    their running totals: a batch pays per statement, not per row."""
+    rows = write_connection().execute(INSERT_MANY, new_rows).all()
+    for kind in Kind:
+        cents = [row["amount_cents"] for row in new_rows if row["type"] is kind]
+        if cents:
+            add_to_totals(user_id, kind, len(cents), sum(cents))
+    return rows
+
+
+def update_row(
+    user_id: int, row: Row, changes: dict[str, Any], version: int | None = None
+) -> Row | None:
+    """Give the row these (real) changes under `version` (by default the next); None if it is
+    no longer the version read."""
+    version = version or next_version(user_id)
     values = dict(changes)
     if "description" in values:
         values["search_text"] = fold(values["description"])
@@ -83,10 +99,10 @@ def update_row(user_id: int, row: Row, changes: dict[str, Any]) -> Row | None:
     return write_connection().execute(statement).first()
 
 
-def delete_row(user_id: int, row: Row) -> int | None:
-    """Delete the row and leave its tombstone; the delete's version, or None if the row is no
-    longer the version read."""
-    version = next_version(user_id)
+def delete_row(user_id: int, row: Row, version: int | None = None) -> int | None:
+    """Delete the row and leave its tombstone under `version` (by default the next); the
+    delete's version, or None if the row is no longer the version read."""
+    version = version or next_version(user_id)
     result = write_connection().execute(delete(Transaction).where(*_version_of(user_id, row)))
     if result.rowcount == 0:
         return None
