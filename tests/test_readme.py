@@ -40,7 +40,7 @@ def test_readme_walkthrough_runs_as_written(live_server):
     registered, income, expense, incomes, expenses, only_expenses, balance, months, changes = (
         outputs[:9]
     )
-    errors = outputs[9:]
+    offline, *errors = outputs[9:]
     no_token, bad_amount = errors
     assert registered["username"] == "bruno"
     assert (income["type"], income["description"], income["amount"]) == (
@@ -64,6 +64,12 @@ def test_readme_walkthrough_runs_as_written(live_server):
         "has_more": False,
         "changed": [income, expense],
         "deleted": [],
+    }
+    assert offline == {
+        "server_knowledge": 3,
+        "results": [
+            {"id": "01938a4e-7c2b-7d1e-9f3a-2b4c6d8e0f12", "status": "created", "version": 3}
+        ],
     }
     # curl -s shows no headers: the request ID is only checked to be there.
     assert no_token == {
