@@ -221,3 +221,18 @@ class IdempotencyRecord(db.Model):
     etag: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReplayedBatch(db.Model):
+    """The answer to a POST /sync batch that names an id more than once, replayed when the same
+    batch comes again (IDEMPOTENCY_KEY_TTL): retrying one that creates and deletes a row must
+    not do it twice. Other batches are idempotent by their operations alone."""
+
+    __tablename__ = "replayed_batches"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    response: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -226,3 +226,39 @@ def test_a_batch_of_500_creates_is_taken_whole(client, alice):
     assert [result["version"] for result in answer["results"]] == list(range(1, 501))
     balance = json_body(client.get("/balance", headers=alice.headers))
     assert (balance["count"], balance["expenses"]) == (500, -sum(range(1, 501)))
+
+
+def test_a_retried_batch_naming_an_id_twice_is_answered_again_and_changes_nothing(client, alice):
+    """Created and deleted offline: run twice, it would create and delete the row again."""
+    send(client, alice, upsert(B))
+    batch = [upsert(A), delete(A), delete(B), upsert(B, description="Again")]
+    first = send(client, alice, *batch)
+    assert [result["status"] for result in first["results"]] == [
+        "created",
+        "deleted",
+        "deleted",
+        "created",
+    ]
+    before = json_body(client.get("/sync", headers=alice.headers))
+    # The same JSON value, keys in another order: the same batch.
+    reordered = [dict(reversed(list(operation.items()))) for operation in batch]
+    for operations in (batch, reordered):
+        assert send(client, alice, *operations) == first
+    assert json_body(client.get("/sync", headers=alice.headers)) == before
+    assert before["server_knowledge"] == 5
+
+
+def test_a_kept_answer_is_forgotten_after_the_idempotency_ttl(client, app, alice):
+    from datetime import timedelta
+
+    batch = [upsert(A), delete(A)]
+    send(client, alice, *batch)
+    app.config["IDEMPOTENCY_KEY_TTL"] = timedelta(seconds=0)
+    again = send(client, alice, *batch)
+    assert again == {
+        "server_knowledge": 4,
+        "results": [
+            {"id": A, "status": "created", "version": 3},
+            {"id": A, "status": "deleted", "version": 4},
+        ],
+    }

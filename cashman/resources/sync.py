@@ -1,7 +1,10 @@
 """Sync for offline clients: what changed in the caller's transactions since a version, and
 a batch of the client's own changes made offline."""
 
+import hashlib
 from typing import Any
+
+from flask import current_app
 
 from ..openapi.operation import documented
 from ..schemas.bodies import read_json
@@ -15,11 +18,15 @@ from . import Resource
 
 
 class Sync(Resource):
-    """The caller's changes after `since`, a page at a time, oldest first."""
+    """Sync for offline clients: the caller's changes since a version, and the client's own."""
 
     @documented(returns=changes_schema, query=sync_query_schema, errors=(410,), tag="sync")
     def get(self):
-        """Return the rows changed and deleted after version `since` (410: sync again from 0)."""
+        """Return the rows changed and deleted after version `since` (410: sync again from 0).
+
+        A page at a time, oldest change first: while `has_more`, ask again with `since` set to
+        the page's `server_knowledge`.
+        """
         query = load_query(sync_query_schema)
         changes = changes_since(current_user_id(), query["since"], query["limit"])
         return {
@@ -37,9 +44,17 @@ class Sync(Resource):
         the client has not seen (its `base_version` is not the row's) is a `conflict` carrying
         the server's row, and changes nothing. A retried batch changes nothing more.
         """
-        operations = [Operation(**loaded) for loaded in load_operations(read_json())]
-        knowledge, outcomes = apply_operations(current_user_id(), operations)
-        return {"server_knowledge": knowledge, "results": [_result(o) for o in outcomes]}, 200
+        payload = read_json()
+        operations = [Operation(**loaded) for loaded in load_operations(payload)]
+        fingerprint = None
+        if len({operation.id for operation in operations}) < len(operations):
+            canonical = current_app.json.dumps(payload, sort_keys=True)
+            fingerprint = hashlib.sha256(canonical.encode()).hexdigest()
+        return apply_operations(current_user_id(), operations, _answer, fingerprint), 200
+
+
+def _answer(knowledge: int, outcomes: list[Outcome]) -> dict[str, Any]:
+    return {"server_knowledge": knowledge, "results": [_result(outcome) for outcome in outcomes]}
 
 
 def _result(outcome: Outcome) -> dict[str, Any]:

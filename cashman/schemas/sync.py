@@ -48,7 +48,10 @@ class SyncBatchSchema(BodySchema):
         ),
         required=True,
         validate=Length(1, MAX_OPERATIONS),
-        metadata={"description": "Applied in order, each on its own."},
+        metadata={
+            "description": "Applied in order, each on its own. An operation with a valid `op` "
+            "and `id` but bad fields is not a 422: its result is `invalid`."
+        },
     )
 
 

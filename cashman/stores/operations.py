@@ -7,16 +7,18 @@ consecutive (counted here; the counter is set once, at the end). An operation th
 apply (a conflict, invalid fields) writes nothing and the others go on.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row
+from flask import current_app
+from sqlalchemy import Row, delete
 
 from ..database import db
 from ..i18n import _
-from ..models import CONTENT, Kind
+from ..models import CONTENT, Kind, ReplayedBatch
 from .sync import forget_old_tombstones
 from .totals import advance_counter, lock_counter
 from .writes import delete_row, find_rows, insert_rows, new_row, same_content, update_row
@@ -46,14 +48,44 @@ class Outcome:
     errors: dict[str, list[str]] | None = None
 
 
-def apply_operations(user_id: int, operations: list[Operation]) -> tuple[int, list[Outcome]]:
-    """Apply the operations in order and commit; the user's counter after them, and each
-    operation's outcome."""
+Render = Callable[[int, list[Outcome]], dict[str, Any]]
+
+
+def apply_operations(
+    user_id: int, operations: list[Operation], render: Render, fingerprint: str | None = None
+) -> dict[str, Any]:
+    """Apply the operations in order and commit; the answer `render` makes of the user's
+    counter after them and each operation's outcome.
+
+    A batch with a `fingerprint` (one that names an id more than once, so that its operations
+    alone would not make a retry harmless: a create and a delete of one id would run again) is
+    answered once: its answer is kept in the same commit, and the same batch within
+    IDEMPOTENCY_KEY_TTL gets it again and changes nothing.
+    """
     batch = _Batch(user_id, list({operation.id for operation in operations}))
+    if fingerprint is not None and (answer := _answer_kept(user_id, fingerprint)) is not None:
+        db.session.rollback()
+        return answer
     outcomes = [batch.apply(operation) for operation in operations]
     batch.finish(deleted=any(outcome.status == "deleted" for outcome in outcomes))
+    answer = render(batch.knowledge, outcomes)
+    if fingerprint is not None:
+        db.session.add(ReplayedBatch(user_id=user_id, fingerprint=fingerprint, response=answer))
     db.session.commit()
-    return batch.knowledge, outcomes
+    return answer
+
+
+def _answer_kept(user_id: int, fingerprint: str) -> dict[str, Any] | None:
+    """The kept answer to this batch, if any; answers older than IDEMPOTENCY_KEY_TTL are
+    forgotten first."""
+    cutoff = datetime.now(UTC) - current_app.config["IDEMPOTENCY_KEY_TTL"]
+    db.session.execute(
+        delete(ReplayedBatch).where(
+            ReplayedBatch.user_id == user_id, ReplayedBatch.created_at < cutoff
+        )
+    )
+    kept = db.session.get(ReplayedBatch, (user_id, fingerprint))
+    return None if kept is None else kept.response
 
 
 class _Batch:

@@ -172,7 +172,7 @@ def _create_tombstones(id_column: sa.Column, id_name: str) -> None:
 
 def _rewrite_idempotent_answers(connection) -> None:
     """A replayed answer names its row by public id (a deleted row's gets a fresh one), with
-    the ETag that id gives (the row's, while it is unchanged)."""
+    the ETag of the row as that answer shows it (the version it gives, else the row's)."""
     op.add_column("idempotency_keys", sa.Column("public_id", sa.Uuid(), nullable=True))
     of_its_row = (rows.c.user_id == records.c.user_id, rows.c.id == records.c.transaction_id)
     public_id = sa.select(rows.c.public_id).where(*of_its_row).scalar_subquery()
@@ -184,7 +184,7 @@ def _rewrite_idempotent_answers(connection) -> None:
         public_id = public_id or uuid7()
         answer = simplejson.loads(response, use_decimal=True)
         answer["id"] = str(public_id)
-        version = version or answer.get("version", 1)
+        version = answer.get("version") or version or 1
         connection.execute(
             records.update()
             .where(records.c.user_id == user_id, records.c.key == key)
