@@ -12,6 +12,7 @@ from .resources import required_token
 from .resources.auth import JWKS, Login, Logout, Me, Refresh, Register
 from .resources.health import Health, OpenAPIDocument, Ready
 from .resources.insights import Balance, Summary
+from .resources.sessions import Password, Session, Sessions
 from .resources.sync import Sync
 from .resources.transactions import (
     Expense,
@@ -29,6 +30,9 @@ ROUTES = [
     (Login, "/auth/login"),
     (Refresh, "/auth/refresh"),
     (Logout, "/auth/logout"),
+    (Sessions, "/auth/sessions"),
+    (Session, "/auth/sessions/<uuid:session_id>"),
+    (Password, "/auth/password"),
     (Me, "/auth/me"),
     (JWKS, "/.well-known/jwks.json"),
     (IncomeList, "/incomes"),

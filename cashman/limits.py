@@ -82,3 +82,13 @@ api_by_user = limiter.shared_limit(
     exempt_when=_off("RATE_LIMIT_API_USER"),
     error_message=lambda: _("Too many requests for this user; try again later."),
 )
+# A password change is a guess at the current password: failed ones count like failed logins,
+# per user (it decorates the method itself, so it runs after the token check).
+failed_password_changes_by_user = limiter.limit(
+    _setting("RATE_LIMIT_LOGIN_USERNAME"),
+    key_func=_user,
+    deduct_when=lambda response: response.status_code == 422,
+    exempt_when=_off("RATE_LIMIT_LOGIN_USERNAME"),
+    scope="password-user",
+    error_message=lambda: _("Too many failed password changes; try again later."),
+)

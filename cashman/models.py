@@ -73,19 +73,26 @@ Index("uq_users_public_id", User.public_id, unique=True)
 
 
 class LoginSession(db.Model):
-    """One login: its access and refresh tokens carry its id as the `sid` claim.
+    """One login (a session): its access and refresh tokens carry its id as the `sid` claim.
 
-    Logging out stamps `revoked_at`, which refuses every token of this login and no other.
-    Deleting the user deletes its logins, so its tokens stop working too.
+    Revoking it (logout, a session signed out, a password change, a refresh token reused)
+    stamps `revoked_at`, which refuses every token of this login and no other. Its refresh
+    token is rotated at each refresh: `refresh_jti` is the live one, `spent_refresh_jti` the one
+    it replaced at `rotated_at`. Deleting the user deletes its logins.
     """
 
     __tablename__ = "logins"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # a UUID's hex
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    device: Mapped[str] = mapped_column(String(100), server_default="unknown")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_active_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refresh_jti: Mapped[str | None] = mapped_column(String(36))
+    spent_refresh_jti: Mapped[str | None] = mapped_column(String(36))
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Transaction(db.Model):

@@ -5,6 +5,8 @@
 library; this module only says which keys, which claims and which logins are acceptable.
 """
 
+import logging
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,10 +22,11 @@ from jwt import InvalidTokenError
 from .errors import token_problem
 from .i18n import _, _l
 from .keys import SigningKeys, load_signing_keys
-from .models import User
+from .models import LoginSession, User
 from .stores.logins import LoginStore, login_owner
 
 jwt = JWTManager()
+logger = logging.getLogger(__name__)
 
 # Why a token whose claims are not the ones Cashman issues is refused (see `_verifying_key`).
 MISSING_CLAIMS = "A required claim is missing or malformed"
@@ -72,27 +75,41 @@ def init_tokens(app: Flask) -> None:
         getattr(jwt, loader)(lambda header, payload, detail=detail: token_problem(detail))
 
 
-def issue_tokens(user: User) -> dict[str, Any]:
-    """Start a login for the user and return its access and refresh tokens (`sub`: the user's
-    public id)."""
+def issue_tokens(user: User, device: str) -> dict[str, Any]:
+    """Start a session for the user and return its tokens (`sub`: the user's public id)."""
     expires_at = datetime.now(UTC) + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]
-    claims = {"sid": LoginStore(user.id).start(expires_at)}
-    subject = str(user.public_id)
+    login = LoginStore(user.id).start(expires_at, device)
+    return _tokens_of(str(user.public_id), login)
+
+
+def rotate_tokens() -> dict[str, Any] | None:
+    """Spend the request's refresh token for a new pair of the same session; None when it was
+    spent before, beyond the grace window: the session is then revoked, and the reuse logged."""
+    token = get_jwt()
+    grace = current_app.config["REFRESH_REUSE_GRACE_SECONDS"]
+    login = LoginStore(current_user_id()).rotate(token["sid"], token["jti"], grace)
+    if login is None:
+        session_id = str(uuid.UUID(token["sid"]))
+        logger.warning("refresh token reused: session %s revoked", session_id)
+        return None
+    return _tokens_of(token["sub"], login)
+
+
+def _tokens_of(subject: str, login: LoginSession) -> dict[str, Any]:
+    """An access token and the live refresh token of a session (its `refresh_jti`), which ends
+    when the session does."""
+    lifetime = login.expires_at - datetime.now(UTC)
+    claims = {"sid": login.id}
+    refresh_claims = {**claims, "jti": login.refresh_jti}
     return {
         "access_token": create_access_token(subject, additional_claims=claims),
-        "refresh_token": create_refresh_token(subject, additional_claims=claims),
+        "refresh_token": create_refresh_token(
+            subject, additional_claims=refresh_claims, expires_delta=lifetime
+        ),
         "token_type": "Bearer",
         "expires_in": _access_lifetime(),
-    }
-
-
-def refresh_access_token() -> dict[str, Any]:
-    """Return a new access token for the login of the refresh token in this request."""
-    token = get_jwt()
-    return {
-        "access_token": create_access_token(token["sub"], additional_claims={"sid": token["sid"]}),
-        "token_type": "Bearer",
-        "expires_in": _access_lifetime(),
+        "session_id": str(uuid.UUID(login.id)),
+        "refresh_expires_in": int(lifetime.total_seconds()),
     }
 
 

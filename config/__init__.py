@@ -79,6 +79,8 @@ class Config:
             environ, "JWT_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600
         )
         self.IDEMPOTENCY_KEY_TTL = _seconds(environ, "IDEMPOTENCY_KEY_TTL", 24 * 3600)
+        # A refresh token spent this recently may be presented again (its answer was lost).
+        self.REFRESH_REUSE_GRACE_SECONDS = _seconds(environ, "REFRESH_REUSE_GRACE_SECONDS", 30)
         days = _count(environ, "SYNC_RETENTION_DAYS", default=90) or 90
         self.SYNC_RETENTION_DAYS = timedelta(days=days)  # tombstones for GET /sync
         self._read_signing_keys(environ)

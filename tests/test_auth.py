@@ -1,5 +1,7 @@
 """Accounts and tokens: register, login, refresh, logout, /auth/me."""
 
+import uuid
+
 import jwt
 import pytest
 from helpers import (
@@ -85,9 +87,18 @@ def test_register_accepts_the_length_limits(client):
 def test_login_returns_bearer_tokens(client, app):
     user_id = register(client, "alice")
     body = json_body(login(client, "alice"))
-    assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert set(body) == {
+        "access_token",
+        "refresh_token",
+        "token_type",
+        "expires_in",
+        "session_id",
+        "refresh_expires_in",
+    }
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 900
+    assert 30 * 24 * 3600 - 5 <= body["refresh_expires_in"] <= 30 * 24 * 3600
+    assert_public_id(body["session_id"])
 
     secret = app.config["JWT_SECRET_KEY"]
     access = jwt.decode(body["access_token"], secret, algorithms=["HS256"])
@@ -95,9 +106,9 @@ def test_login_returns_bearer_tokens(client, app):
     assert access["sub"] == refresh["sub"] == str(user_id)
     assert access["type"] == "access" and refresh["type"] == "refresh"
     assert access["exp"] - access["iat"] == 15 * 60
-    assert refresh["exp"] - refresh["iat"] == 30 * 24 * 3600
+    assert 30 * 24 * 3600 - 5 <= refresh["exp"] - refresh["iat"] <= 30 * 24 * 3600
     assert access["jti"] != refresh["jti"]
-    assert access["sid"] == refresh["sid"]
+    assert access["sid"] == refresh["sid"] == uuid.UUID(body["session_id"]).hex
 
 
 def test_login_ignores_the_case_of_the_username(client):
@@ -142,8 +153,9 @@ def test_refresh_issues_a_working_access_token(client, alice):
     )
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"access_token", "token_type", "expires_in"}
+    assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in"}
     assert body["token_type"] == "Bearer" and body["expires_in"] == 900
+    assert body["refresh_token"] != alice.refresh_token
     me = client.get("/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.status_code == 200
     assert me.get_json()["username"] == "alice"

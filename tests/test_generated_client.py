@@ -131,7 +131,7 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
         assert_fully_described(user, registered.content)
 
         logged_in = operation("auth.post_login").sync_detailed(
-            client=anonymous, body=models.Credentials(username="alice", password=PASSWORD)
+            client=anonymous, body=models.Login(username="alice", password=PASSWORD)
         )
         assert logged_in.status_code == 200, logged_in.content
         tokens = logged_in.parsed
@@ -248,10 +248,20 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
                 "token_type": models.TokensTokenType,
                 "expires_in": int,
             },
-            models.AccessToken: {
+            models.LoginTokens: {
                 "access_token": str,
-                "token_type": models.AccessTokenTokenType,
+                "refresh_token": str,
+                "token_type": models.LoginTokensTokenType,
                 "expires_in": int,
+                "session_id": uuid.UUID,
+                "refresh_expires_in": int,
+            },
+            models.Session: {
+                "id": uuid.UUID,
+                "device": str,
+                "created_at": datetime.datetime,
+                "last_active_at": datetime.datetime,
+                "current": bool,
             },
             models.Transaction: {
                 "id": uuid.UUID,

@@ -51,6 +51,9 @@ def test_the_protected_routes_are_every_route_but_the_public_ones():
     assert paths == {
         "/auth/logout",
         "/auth/me",
+        "/auth/sessions",
+        f"/auth/sessions/{SOME_ID}",
+        "/auth/password",
         "/auth/refresh",
         "/incomes",
         f"/incomes/{SOME_ID}",

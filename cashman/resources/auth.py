@@ -1,17 +1,17 @@
 """Accounts and tokens: register, log in, refresh, log out, the caller's own account, and the
 public keys that verify tokens."""
 
-from flask import Response
+from flask import Response, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from ..errors import FieldErrors
+from ..errors import FieldErrors, token_problem
 from ..i18n import _
 from ..limits import failed_logins_by_username, login_by_address, register_by_address
 from ..openapi.operation import documented
 from ..passwords import hash_password, needs_rehash, verify_password
-from ..schemas.bodies import credentials_schema, load_body, register_schema
-from ..schemas.responses import access_token_schema, jwk_set_schema, tokens_schema, user_schema
+from ..schemas.bodies import load_body, login_schema, register_schema
+from ..schemas.responses import jwk_set_schema, login_tokens_schema, tokens_schema, user_schema
 from ..stores.logins import LoginStore
 from ..stores.users import add_user, delete_user, find_user, get_user, replace_password_hash
 from ..tokens import (
@@ -19,7 +19,7 @@ from ..tokens import (
     current_user_id,
     issue_tokens,
     published_keys,
-    refresh_access_token,
+    rotate_tokens,
 )
 from . import Resource
 
@@ -52,10 +52,10 @@ class Login(Resource):
     public = True
     rate_limits = (failed_logins_by_username, login_by_address)
 
-    @documented(returns=tokens_schema, body=credentials_schema, errors=(401, 429), tag="auth")
+    @documented(returns=login_tokens_schema, body=login_schema, errors=(401, 429), tag="auth")
     def post(self):
-        """Exchange a username and password for an access and a refresh token."""
-        fields = load_body(credentials_schema)
+        """Start a session: exchange a username and password for an access and a refresh token."""
+        fields = load_body(login_schema)
         user = find_user(fields["username"])
         if not verify_password(user.password_hash if user else None, fields["password"]):
             raise Unauthorized(
@@ -63,18 +63,27 @@ class Login(Resource):
             )
         if needs_rehash(user.password_hash):
             replace_password_hash(user, hash_password(fields["password"]))
-        return tokens_schema.dump(issue_tokens(user)), 200
+        device = fields.get("device") or request.user_agent.string[:100].strip() or "unknown"
+        return login_tokens_schema.dump(issue_tokens(user, device)), 200
 
 
 class Refresh(Resource):
-    """A new access token for a refresh token."""
+    """A new pair of tokens for a refresh token, which is spent."""
 
     token = "refresh"
 
-    @documented(returns=access_token_schema, tag="auth")
+    @documented(returns=tokens_schema, tag="auth")
     def post(self):
-        """Exchange a refresh token for a new access token of the same login."""
-        return access_token_schema.dump(refresh_access_token()), 200
+        """Exchange a refresh token for a new access and refresh token of the same session.
+
+        A refresh token is spent when used. Presented again within REFRESH_REUSE_GRACE_SECONDS
+        (its answer was lost), it gets the session's live pair again; later, it is a 401 and the
+        whole session is signed out: a stolen token must not live on unnoticed.
+        """
+        tokens = rotate_tokens()
+        if tokens is None:
+            return token_problem(_("The refresh token was already used: the session is revoked."))
+        return tokens_schema.dump(tokens), 200
 
 
 class Logout(Resource):

@@ -34,6 +34,18 @@ class CredentialsSchema(BodySchema):
     password = Text(required=True, load_only=True)
 
 
+class LoginSchema(CredentialsSchema):
+    device = TrimmedText(
+        validate=Length(1, 100),
+        metadata={"description": "A name for the session (default: the User-Agent, or unknown)."},
+    )
+
+
+class PasswordChangeSchema(BodySchema):
+    current_password = Text(required=True, load_only=True)
+    new_password = Text(required=True, load_only=True, validate=Length(8, 128))
+
+
 class RegisterSchema(CredentialsSchema):
     username = Text(
         required=True,
@@ -94,7 +106,8 @@ class ExpenseSchema(TransactionBodySchema):
 
 
 register_schema = RegisterSchema()
-credentials_schema = CredentialsSchema()
+login_schema = LoginSchema()
+password_change_schema = PasswordChangeSchema()
 new_transaction_schemas = {Kind.INCOME: IncomeSchema(), Kind.EXPENSE: ExpenseSchema()}
 transaction_patch_schemas = {
     Kind.INCOME: IncomeSchema(partial=True, exclude=("id",)),

@@ -28,24 +28,41 @@ class UserSchema(ResponseSchema):
     created_at = fields.DateTime(required=True)
 
 
-class AccessTokenSchema(ResponseSchema):
-    """A new access token (the answer of a refresh)."""
+class TokensSchema(ResponseSchema):
+    """A pair of tokens: an access token, and the session's live refresh token."""
 
     access_token = fields.String(required=True)
+    refresh_token = fields.String(
+        required=True, metadata={"description": "Spent by its next refresh, which gives another."}
+    )
     token_type = fields.String(required=True, metadata={"enum": ["Bearer"]})
     expires_in = fields.Integer(
         required=True, metadata={"description": "Seconds until the access token expires."}
     )
 
 
-class TokensSchema(AccessTokenSchema):
-    """The tokens of a new login."""
+class LoginTokensSchema(TokensSchema):
+    """The tokens of a new session."""
 
-    refresh_token = fields.String(required=True)
+    session_id = fields.UUID(required=True)
+    refresh_expires_in = fields.Integer(
+        required=True,
+        metadata={"description": "Seconds until the session's refresh tokens expire."},
+    )
 
-    class Meta:
-        unknown = EXCLUDE
-        fields = ("access_token", "refresh_token", "token_type", "expires_in")
+
+class SessionSchema(ResponseSchema):
+    """A session: one login, on one device."""
+
+    id = fields.UUID(required=True)
+    device = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    last_active_at = fields.DateTime(
+        required=True, metadata={"description": "Its last login or refresh."}
+    )
+    current = fields.Boolean(
+        required=True, metadata={"description": "Whether it is the session of this request."}
+    )
 
 
 class HealthSchema(ResponseSchema):
@@ -213,7 +230,8 @@ class RowDumper:
 
 
 tokens_schema = TokensSchema()
-access_token_schema = AccessTokenSchema()
+login_tokens_schema = LoginTokensSchema()
+sessions_schema = SessionSchema(many=True)
 jwk_set_schema = JWKSetSchema()
 health_schema = HealthSchema()
 user_schema = UserSchema()
