@@ -45,6 +45,7 @@ ALLOWED_HEADERS = [
     "If-Match",
     "If-None-Match",
     "X-Request-ID",
+    "X-CSRF-TOKEN",
 ]
 
 request_log = logging.getLogger("cashman.requests")
@@ -61,6 +62,7 @@ def register_edge(app: Flask) -> None:
             expose_headers=EXPOSED_HEADERS,
             allow_headers=ALLOWED_HEADERS,
             methods=["GET", "POST", "PATCH", "DELETE"],
+            supports_credentials=True,  # cookie sign-in, from these origins only
             max_age=600,
         )
     _log_as_json(app)

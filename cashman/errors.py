@@ -23,6 +23,7 @@ PROBLEM_MIMETYPE = "application/problem+json"
 TITLES = {
     400: _l("Bad Request"),
     401: _l("Unauthorized"),
+    403: _l("Forbidden"),
     404: _l("Not Found"),
     405: _l("Method Not Allowed"),
     409: _l("Conflict"),

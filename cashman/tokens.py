@@ -16,10 +16,15 @@ from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
     get_jwt,
+    get_jwt_request_location,
+    set_access_cookies,
+    set_refresh_cookies,
+    unset_jwt_cookies,
 )
+from flask_jwt_extended.exceptions import CSRFError
 from jwt import InvalidTokenError
 
-from .errors import token_problem
+from .errors import problem, token_problem
 from .i18n import _, _l
 from .keys import SigningKeys, load_signing_keys
 from .models import LoginSession, User
@@ -73,6 +78,7 @@ def init_tokens(app: Flask) -> None:
     jwt.invalid_token_loader(_invalid_token)
     for loader, detail in REFUSALS.items():
         getattr(jwt, loader)(lambda header, payload, detail=detail: token_problem(detail))
+    app.register_error_handler(CSRFError, _csrf_refused)
 
 
 def issue_tokens(user: User, device: str) -> dict[str, Any]:
@@ -111,6 +117,27 @@ def _tokens_of(subject: str, login: LoginSession) -> dict[str, Any]:
         "session_id": str(uuid.UUID(login.id)),
         "refresh_expires_in": int(lifetime.total_seconds()),
     }
+
+
+def by_cookie() -> bool:
+    """Whether the request's token came in a cookie (a browser app), not a bearer header."""
+    return get_jwt_request_location() == "cookies"
+
+
+def cookie_answer(tokens: dict[str, Any], **fields: Any) -> Response:
+    """A 200 that hands a browser its tokens as httpOnly cookies, with the CSRF cookies its
+    scripts read for `X-CSRF-TOKEN`; no token is in the body."""
+    body = {"token_type": "cookie", "expires_in": tokens["expires_in"], **fields}
+    response = current_app.json.response(body)
+    set_access_cookies(response, tokens["access_token"], max_age=tokens["refresh_expires_in"])
+    set_refresh_cookies(response, tokens["refresh_token"], max_age=tokens["refresh_expires_in"])
+    return response
+
+
+def without_cookies(response: Response) -> Response:
+    """The response, expiring the four token cookies (at the paths they were set with)."""
+    unset_jwt_cookies(response)
+    return response
 
 
 def current_user_id() -> int:
@@ -178,6 +205,11 @@ def _is_revoked(header: dict, payload: dict) -> bool:
         return True
     g.user_id = login_owner(login_id, subject)
     return g.user_id is None
+
+
+def _csrf_refused(error: CSRFError) -> Response:
+    """A cookie-authenticated change without the CSRF header matching its cookie: 403."""
+    return problem(403, _("The X-CSRF-TOKEN header must match the CSRF cookie."))
 
 
 def _missing_token(reason: str) -> Response:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
-from limits import parse_many
+from .values import ConfigError, count, flag, rate_limit, read_key, seconds
 
 MIN_SECRET_BYTES = 32
 ALGORITHMS = ("HS256", "RS256", "ES256")
@@ -22,24 +22,18 @@ RATE_LIMITS = {
 }
 
 
-class ConfigError(SystemExit):
-    """A setting that stops the service from starting.
-
-    It is a SystemExit so that `flask`, gunicorn and the start script print one line and stop,
-    instead of a traceback.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(f"cashman: configuration error: {message}")
-
-
 class Config:
     """Settings shared by every environment."""
 
     ENV_NAME = "base"
     TESTING = False
     MAX_CONTENT_LENGTH = 1024 * 1024
-    JWT_TOKEN_LOCATION = ["headers"]
+    # A bearer header, or for browser apps httpOnly cookies with a CSRF double submit (the
+    # header wins when both are sent, and needs no CSRF token).
+    JWT_TOKEN_LOCATION = ["headers", "cookies"]
+    JWT_COOKIE_SAMESITE = "Lax"
+    JWT_REFRESH_COOKIE_PATH = "/auth"
+    JWT_SESSION_COOKIE = False  # cookies last as long as their tokens
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Flask-Limiter: RateLimit-* and Retry-After headers; if Redis fails, limit in memory.
     RATELIMIT_HEADERS_ENABLED = True
@@ -58,9 +52,9 @@ class Config:
     def __init__(self, environ: Mapping[str, str] = os.environ) -> None:
         self.SQLALCHEMY_DATABASE_URI = _database_url(environ.get("DATABASE_URL"))
         self.DATABASE_STATEMENT_TIMEOUT = (
-            _count(environ, "DATABASE_STATEMENT_TIMEOUT", default=5) or 5
+            count(environ, "DATABASE_STATEMENT_TIMEOUT", default=5) or 5
         )
-        connect = _count(environ, "DATABASE_CONNECT_TIMEOUT", default=5) or 5
+        connect = count(environ, "DATABASE_CONNECT_TIMEOUT", default=5) or 5
         # A request waits at most this long for a pooled connection (the pool's own 30 s would
         # end in a 500): every worker serves many requests at once and shares its pool. An
         # in-memory SQLite database (tests) has one connection and no pool to wait on.
@@ -74,27 +68,31 @@ class Config:
                 connect, self.DATABASE_STATEMENT_TIMEOUT
             )
         self.JWT_SECRET_KEY = environ.get("JWT_SECRET_KEY") or None
-        self.JWT_ACCESS_TOKEN_EXPIRES = _seconds(environ, "JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
-        self.JWT_REFRESH_TOKEN_EXPIRES = _seconds(
+        self.JWT_ACCESS_TOKEN_EXPIRES = seconds(environ, "JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
+        self.JWT_REFRESH_TOKEN_EXPIRES = seconds(
             environ, "JWT_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600
         )
-        self.IDEMPOTENCY_KEY_TTL = _seconds(environ, "IDEMPOTENCY_KEY_TTL", 24 * 3600)
+        self.IDEMPOTENCY_KEY_TTL = seconds(environ, "IDEMPOTENCY_KEY_TTL", 24 * 3600)
         # A refresh token spent this recently may be presented again (its answer was lost).
-        self.REFRESH_REUSE_GRACE_SECONDS = _seconds(environ, "REFRESH_REUSE_GRACE_SECONDS", 30)
-        days = _count(environ, "SYNC_RETENTION_DAYS", default=90) or 90
+        self.REFRESH_REUSE_GRACE_SECONDS = seconds(environ, "REFRESH_REUSE_GRACE_SECONDS", 30)
+        days = count(environ, "SYNC_RETENTION_DAYS", default=90) or 90
         self.SYNC_RETENTION_DAYS = timedelta(days=days)  # tombstones for GET /sync
         self._read_signing_keys(environ)
         for name, default in RATE_LIMITS.items():
-            setattr(self, name, _rate_limit(environ, name, default))
+            setattr(self, name, rate_limit(environ, name, default))
         self.RATELIMIT_STORAGE_URI = environ.get("REDIS_URL") or "memory://"
         if environ.get("REDIS_URL"):
             # A Redis that does not answer costs a request this much, then limits count in memory.
-            seconds = (_count(environ, "REDIS_TIMEOUT_MS", default=500) or 500) / 1000
+            timeout = (count(environ, "REDIS_TIMEOUT_MS", default=500) or 500) / 1000
             self.RATELIMIT_STORAGE_OPTIONS = {
-                "socket_connect_timeout": seconds,
-                "socket_timeout": seconds,
+                "socket_connect_timeout": timeout,
+                "socket_timeout": timeout,
             }
-        self.TRUSTED_PROXY_COUNT = _count(environ, "TRUSTED_PROXY_COUNT")
+        self.TRUSTED_PROXY_COUNT = count(environ, "TRUSTED_PROXY_COUNT")
+        # Secure cookies (HTTPS only): on in production, off elsewhere so http://127.0.0.1 works.
+        self.JWT_COOKIE_SECURE = flag(
+            environ, "JWT_COOKIE_SECURE", default=self.ENV_NAME == "production"
+        )
         origins = environ.get("CORS_ORIGINS", "")
         self.CORS_ORIGINS = [origin.strip() for origin in origins.split(",") if origin.strip()]
 
@@ -106,9 +104,9 @@ class Config:
         self.JWT_DECODE_ALGORITHMS = [self.JWT_ALGORITHM]  # never any other (no confusion)
         self.JWT_PRIVATE_KEY = self.JWT_PUBLIC_KEY = self.JWT_PREVIOUS_PUBLIC_KEY = None
         if self.JWT_ALGORITHM != "HS256":
-            self.JWT_PRIVATE_KEY = _read_key(environ, "JWT_PRIVATE_KEY_FILE", required=True)
-            self.JWT_PUBLIC_KEY = _read_key(environ, "JWT_PUBLIC_KEY_FILE", required=True)
-            self.JWT_PREVIOUS_PUBLIC_KEY = _read_key(environ, "JWT_PREVIOUS_PUBLIC_KEY_FILE")
+            self.JWT_PRIVATE_KEY = read_key(environ, "JWT_PRIVATE_KEY_FILE", required=True)
+            self.JWT_PUBLIC_KEY = read_key(environ, "JWT_PUBLIC_KEY_FILE", required=True)
+            self.JWT_PREVIOUS_PUBLIC_KEY = read_key(environ, "JWT_PREVIOUS_PUBLIC_KEY_FILE")
         self.JWT_ENCODE_ISSUER = self.JWT_DECODE_ISSUER = environ.get("JWT_ISSUER") or None
         self.JWT_ENCODE_AUDIENCE = self.JWT_DECODE_AUDIENCE = environ.get("JWT_AUDIENCE") or None
 
@@ -203,44 +201,3 @@ def _postgresql_timeouts(connect: int, statement: int) -> dict[str, int | str]:
         "keepalives_count": max(1, statement - 1),
         "tcp_user_timeout": statement * 1000,
     }
-
-
-def _read_key(environ: Mapping[str, str], name: str, required: bool = False) -> str | None:
-    path = environ.get(name)
-    if not path:
-        if required:
-            raise ConfigError(f"{name} must name a PEM file when JWT_ALGORITHM is not HS256")
-        return None
-    try:
-        return Path(path).read_text()
-    except OSError as error:
-        raise ConfigError(f"{name}: cannot read {path!r}: {error.strerror}") from None
-
-
-def _rate_limit(environ: Mapping[str, str], name: str, default: str) -> str:
-    """A limit in Flask-Limiter's notation ("5 per minute", "100/hour"), or "off"."""
-    value = environ.get(name, default).strip()
-    if value != "off":
-        try:
-            parse_many(value)
-        except ValueError:
-            raise ConfigError(
-                f"{name} must be like '5 per minute' or 'off', not {value!r}"
-            ) from None
-    return value
-
-
-def _count(environ: Mapping[str, str], name: str, default: int = 0) -> int:
-    raw = environ.get(name, str(default))
-    if not raw.isdigit():
-        raise ConfigError(f"{name} must be a whole number, not {raw!r}")
-    return int(raw)
-
-
-def _seconds(environ: Mapping[str, str], name: str, default: int) -> timedelta:
-    raw = environ.get(name)
-    if raw is None:
-        return timedelta(seconds=default)
-    if not raw.isdigit() or int(raw) == 0:
-        raise ConfigError(f"{name} must be a whole number of seconds above 0, not {raw!r}")
-    return timedelta(seconds=int(raw))

@@ -5,7 +5,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from . import ConfigError, _count
+from .values import ConfigError, count
 
 T = TypeVar("T")
 
@@ -25,4 +25,4 @@ def stop_on_config_error(build: Callable[[], T]) -> T:
 def client_timeout(environ: Mapping[str, str] = os.environ) -> int:
     """CLIENT_TIMEOUT: seconds a client has to send a request's head, and the longest the
     server waits for any read or write on its connection (config/gunicorn.conf.py)."""
-    return _count(environ, "CLIENT_TIMEOUT", default=10) or 10
+    return count(environ, "CLIENT_TIMEOUT", default=10) or 10

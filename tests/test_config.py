@@ -140,7 +140,7 @@ def test_every_environment_variable_is_documented():
     read = set()
     for source in sources:
         read |= set(re.findall(r"environ(?:\.get)?[(\[]\s*[\"']([A-Z_]+)[\"']", source.read_text()))
-        read |= set(re.findall(r"_\w+\(environ, \"([A-Z_]+)\"", source.read_text()))
+        read |= set(re.findall(r"\b\w+\(\s*environ, \"([A-Z_]+)\"", source.read_text()))
     read |= set(RATE_LIMITS)
     documented = set(
         re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "docs" / "configuration.md").read_text(), re.M)

@@ -54,7 +54,7 @@ def test_every_route_and_method_is_documented(app, document):
     assert documented == served
 
 
-def test_protected_operations_name_the_bearer_scheme_and_401(document):
+def test_protected_operations_name_the_bearer_and_cookie_schemes_401_and_403(document):
     public = {("/auth/register", "post"), ("/auth/login", "post"), ("/health", "get")}
     public |= {("/health/ready", "get"), ("/.well-known/jwks.json", "get")}
     for path, operations in document["paths"].items():
@@ -62,14 +62,26 @@ def test_protected_operations_name_the_bearer_scheme_and_401(document):
             if (path, method) in public:
                 assert "security" not in operation
             else:
-                assert operation["security"] == [{"bearerAuth": []}]
-                for status in ("401", "429"):
+                cookie = "refreshCookie" if path == "/auth/refresh" else "cookieAuth"
+                assert operation["security"] == [{"bearerAuth": []}, {cookie: []}]
+                # A change authenticated by cookie needs its CSRF header: 403 without it.
+                statuses = ("401", "429") if method == "get" else ("401", "403", "429")
+                for status in statuses:
                     assert operation["responses"][status] == {
                         "$ref": f"#/components/responses/Problem{status}"
                     }
-    assert document["components"]["securitySchemes"] == {
-        "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-    }
+                assert ("403" in operation["responses"]) is (method != "get")
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    for name, cookie in (
+        ("cookieAuth", "access_token_cookie"),
+        ("refreshCookie", "refresh_token_cookie"),
+    ):
+        assert {key: schemes[name][key] for key in ("type", "in", "name")} == {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": cookie,
+        }
 
 
 def test_the_documented_headers_and_parameters_of_lists(document):

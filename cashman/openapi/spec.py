@@ -83,6 +83,14 @@ def build_spec(routes: Iterable[tuple[type, str]]) -> dict[str, Any]:
     spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
+    for name, cookie in (("cookieAuth", "access"), ("refreshCookie", "refresh")):
+        description = (
+            f'The {cookie} token in an httpOnly cookie (log in with `"cookies": true`). POST, '
+            f"PUT, PATCH and DELETE must send X-CSRF-TOKEN equal to the csrf_{cookie}_token "
+            "cookie, else 403."
+        )
+        scheme = {"type": "apiKey", "in": "cookie", "name": f"{cookie}_token_cookie"}
+        spec.components.security_scheme(name, {**scheme, "description": description})
     spec.components.schema("Problem", schema=ProblemSchema)
     for name, schema in OPERATION_SCHEMAS.items():  # the items of POST /sync's `operations`
         spec.components.schema(name, schema=schema)
@@ -131,7 +139,7 @@ def _operation(resource: type, method: str, path: str) -> dict:
         "operationId": f"{method}{resource.__name__}",
         "summary": summary,
         "tags": [details.tag],
-        "responses": _responses(details, path, token := required_token(resource)),
+        "responses": _responses(details, path, token := required_token(resource), method),
     }
     if description := "\n\n".join(part for part in parts if part):
         operation["description"] = description
@@ -144,7 +152,8 @@ def _operation(resource: type, method: str, path: str) -> dict:
             "content": {"application/json": {"schema": body}},
         }
     if token:
-        operation["security"] = [{"bearerAuth": []}]
+        cookie = "refreshCookie" if token == "refresh" else "cookieAuth"
+        operation["security"] = [{"bearerAuth": []}, {cookie: []}]
     return operation
 
 
@@ -160,7 +169,7 @@ def _parameters(details: Operation, path: str) -> list[dict]:
     return parameters
 
 
-def _responses(details: Operation, path: str, token: str | None) -> dict:
+def _responses(details: Operation, path: str, token: str | None, method: str) -> dict:
     success: dict[str, Any] = {"description": _success_description(details.status)}
     content = {}
     if details.returns is not None:
@@ -180,7 +189,7 @@ def _responses(details: Operation, path: str, token: str | None) -> dict:
             "description": description,
             "headers": _response_headers(("ETag", "X-Request-ID")),
         }
-    for status in sorted(_errors(details, path, token)):
+    for status in sorted(_errors(details, path, token, method)):
         responses[str(status)] = f"Problem{status}"
     return responses
 
@@ -189,10 +198,12 @@ def _success_description(status: int) -> str:
     return {200: "OK", 201: "Created", 204: "No Content"}[status]
 
 
-def _errors(details: Operation, path: str, token: str | None) -> set[int]:
+def _errors(details: Operation, path: str, token: str | None, method: str) -> set[int]:
     errors = set(details.errors) | {414, 431}  # any request's head may be too large
     if token:
         errors |= {401, 429}
+    if token and method != "get":
+        errors.add(403)  # a cookie-authenticated change without its CSRF header
     if details.query is not None:
         errors.add(400)
     if details.body is not None:

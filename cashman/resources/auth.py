@@ -15,11 +15,14 @@ from ..schemas.responses import jwk_set_schema, login_tokens_schema, tokens_sche
 from ..stores.logins import LoginStore
 from ..stores.users import add_user, delete_user, find_user, get_user, replace_password_hash
 from ..tokens import (
+    by_cookie,
+    cookie_answer,
     current_login_id,
     current_user_id,
     issue_tokens,
     published_keys,
     rotate_tokens,
+    without_cookies,
 )
 from . import Resource
 
@@ -64,7 +67,10 @@ class Login(Resource):
         if needs_rehash(user.password_hash):
             replace_password_hash(user, hash_password(fields["password"]))
         device = fields.get("device") or request.user_agent.string[:100].strip() or "unknown"
-        return login_tokens_schema.dump(issue_tokens(user, device)), 200
+        tokens = issue_tokens(user, device)
+        if fields["cookies"]:
+            return cookie_answer(tokens, session_id=tokens["session_id"])
+        return login_tokens_schema.dump(tokens), 200
 
 
 class Refresh(Resource):
@@ -82,7 +88,12 @@ class Refresh(Resource):
         """
         tokens = rotate_tokens()
         if tokens is None:
-            return token_problem(_("The refresh token was already used: the session is revoked."))
+            refused = token_problem(
+                _("The refresh token was already used: the session is revoked.")
+            )
+            return without_cookies(refused) if by_cookie() else refused
+        if by_cookie():
+            return cookie_answer(tokens)
         return tokens_schema.dump(tokens), 200
 
 
@@ -93,7 +104,7 @@ class Logout(Resource):
     def post(self):
         """End this login: its access and refresh tokens are refused from now on."""
         LoginStore(current_user_id()).revoke(current_login_id())
-        return Response(status=204)
+        return without_cookies(Response(status=204))
 
 
 class Me(Resource):

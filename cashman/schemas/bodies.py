@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from flask import request
-from marshmallow import Schema, ValidationError, post_load, validates
+from marshmallow import Schema, ValidationError, fields, post_load, validates
 from marshmallow.validate import Length, Regexp
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
@@ -35,6 +35,13 @@ class CredentialsSchema(BodySchema):
 
 
 class LoginSchema(CredentialsSchema):
+    cookies = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "true: the tokens come as httpOnly cookies (browser apps), not in "
+            "the body."
+        },
+    )
     device = TrimmedText(
         validate=Length(1, 100),
         metadata={"description": "A name for the session (default: the User-Agent, or unknown)."},
