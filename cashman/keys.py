@@ -1,8 +1,11 @@
 """Token signing keys: each public key as a JWK whose `kid` is its RFC 7638 thumbprint.
 
 With RS256 or ES256 a gateway can verify tokens at the edge from GET /.well-known/jwks.json
-alone. Every instance derives the same `kid`. During a rotation the previous public key
-(JWT_PREVIOUS_PUBLIC_KEY) still verifies and is still published.
+alone. Every instance derives the same `kid`. A rotation publishes the next public key
+(JWT_NEXT_PUBLIC_KEY) before anything is signed with it, so gateways hold it by the time they
+meet its first token; after the switch the previous key (JWT_PREVIOUS_PUBLIC_KEY) still
+verifies and is still published. Every published key verifies: an instance not yet switched
+accepts a token that one already switched has signed.
 """
 
 import base64
@@ -52,7 +55,8 @@ def public_jwk(pem: str, algorithm: str) -> dict[str, Any]:
 def load_signing_keys(config: Mapping[str, Any]) -> SigningKeys:
     """Check the key pair and work out the published keys once; HS256 publishes none."""
     algorithm = config["JWT_ALGORITHM"]
-    pems = [pem for pem in (config["JWT_PUBLIC_KEY"], config["JWT_PREVIOUS_PUBLIC_KEY"]) if pem]
+    published = ("JWT_PUBLIC_KEY", "JWT_NEXT_PUBLIC_KEY", "JWT_PREVIOUS_PUBLIC_KEY")
+    pems = [config[name] for name in published if config.get(name)]
     try:
         if config["JWT_PRIVATE_KEY"]:
             probe = pyjwt.encode({"probe": 1}, config["JWT_PRIVATE_KEY"], algorithm=algorithm)
@@ -63,4 +67,5 @@ def load_signing_keys(config: Mapping[str, Any]) -> SigningKeys:
             f"the JWT key files are not a matching {algorithm} key pair ({error})"
         ) from None
     verifying = {key["kid"]: pem for key, pem in zip(keys, pems, strict=True)}
+    keys = list({key["kid"]: key for key in keys}.values())  # a key named twice, once
     return SigningKeys({"keys": keys}, verifying)

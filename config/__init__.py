@@ -102,11 +102,15 @@ class Config:
         if self.JWT_ALGORITHM not in ALGORITHMS:
             raise ConfigError(f"JWT_ALGORITHM must be one of {', '.join(ALGORITHMS)}")
         self.JWT_DECODE_ALGORITHMS = [self.JWT_ALGORITHM]  # never any other (no confusion)
-        self.JWT_PRIVATE_KEY = self.JWT_PUBLIC_KEY = self.JWT_PREVIOUS_PUBLIC_KEY = None
+        self.JWT_PRIVATE_KEY = self.JWT_PUBLIC_KEY = None
+        self.JWT_NEXT_PUBLIC_KEY = self.JWT_PREVIOUS_PUBLIC_KEY = None
         if self.JWT_ALGORITHM != "HS256":
             self.JWT_PRIVATE_KEY = read_key(environ, "JWT_PRIVATE_KEY_FILE", required=True)
             self.JWT_PUBLIC_KEY = read_key(environ, "JWT_PUBLIC_KEY_FILE", required=True)
+            # A rotation: the next key is published before anything is signed with it.
+            self.JWT_NEXT_PUBLIC_KEY = read_key(environ, "JWT_NEXT_PUBLIC_KEY_FILE")
             self.JWT_PREVIOUS_PUBLIC_KEY = read_key(environ, "JWT_PREVIOUS_PUBLIC_KEY_FILE")
+        self.JWKS_MAX_AGE = count(environ, "JWKS_MAX_AGE", default=300)
         self.JWT_ENCODE_ISSUER = self.JWT_DECODE_ISSUER = environ.get("JWT_ISSUER") or None
         self.JWT_ENCODE_AUDIENCE = self.JWT_DECODE_AUDIENCE = environ.get("JWT_AUDIENCE") or None
 

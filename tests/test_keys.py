@@ -109,6 +109,45 @@ def test_a_rotated_key_still_verifies_and_is_published_until_removed(
     assert len(after.get("/.well-known/jwks.json").get_json()["keys"]) == 1
 
 
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256"])
+def test_the_next_key_is_published_before_anything_is_signed_with_it(
+    keyed_app, make_account, tmp_path, algorithm
+):
+    """Publish next, wait a cache lifetime, switch, keep the old one as previous: at every
+    step a gateway holding the JWKS of the step before verifies every token it can meet."""
+    old = key_files(tmp_path, "old", algorithm)
+    new = key_files(tmp_path, "new", algorithm)
+    publish = keyed_app(
+        algorithm, **old, JWT_NEXT_PUBLIC_KEY_FILE=new["JWT_PUBLIC_KEY_FILE"], JWKS_MAX_AGE="60"
+    ).test_client()
+    answer = publish.get("/.well-known/jwks.json")
+    assert answer.headers["Cache-Control"] == "public, max-age=60"
+    published = jwt.PyJWKSet.from_dict(answer.get_json())
+    old_kid, new_kid = (key.key_id for key in published.keys)
+    old_token = make_account(publish, "gina").access_token
+    assert jwt.get_unverified_header(old_token)["kid"] == old_kid  # still signed with the old
+
+    switched = keyed_app(
+        algorithm, **new, JWT_PREVIOUS_PUBLIC_KEY_FILE=old["JWT_PUBLIC_KEY_FILE"]
+    ).test_client()
+    new_token = json_body(login(switched, "gina"))["access_token"]
+    assert jwt.get_unverified_header(new_token)["kid"] == new_kid
+    for token in (old_token, new_token):  # a gateway that cached the JWKS before the switch
+        kid = jwt.get_unverified_header(token)["kid"]
+        key = next(key for key in published.keys if key.key_id == kid)
+        jwt.decode(token, key.key, algorithms=[algorithm], options={"verify_aud": False})
+        for client in (publish, switched):  # and instances on either side of the switch
+            response = client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+            assert response.status_code == 200
+    kids = [key["kid"] for key in switched.get("/.well-known/jwks.json").get_json()["keys"]]
+    assert kids == [new_kid, old_kid]
+
+
+def test_the_jwks_is_cacheable_for_jwks_max_age(keyed_app, tmp_path):
+    client = keyed_app("ES256", **key_files(tmp_path, "k", "ES256")).test_client()
+    assert client.get("/.well-known/jwks.json").headers["Cache-Control"] == "public, max-age=300"
+
+
 def test_issuer_and_audience_are_set_and_enforced(keyed_app, make_account, tmp_path):
     keys = key_files(tmp_path, "k", "RS256")
     app = keyed_app(

@@ -1,6 +1,10 @@
 """The document's fixed texts: headers, the CSV format, and what each error status means."""
 
 RESPONSE_HEADERS = {
+    "Cache-Control": (
+        "How long the answer may be cached (JWKS_MAX_AGE).",
+        {"type": "string", "examples": ["public, max-age=300"]},
+    ),
     "Location": ("The path of the created transaction.", {"type": "string"}),
     "ETag": (
         "A strong validator of this version of the row; send it in If-Match or If-None-Match.",

@@ -1,7 +1,7 @@
 """Accounts and tokens: register, log in, refresh, log out, the caller's own account, and the
 public keys that verify tokens."""
 
-from flask import Response, request
+from flask import Response, current_app, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
@@ -127,7 +127,12 @@ class JWKS(Resource):
 
     public = True
 
-    @documented(returns=jwk_set_schema, database=False, tag="auth")
+    @documented(returns=jwk_set_schema, headers=("Cache-Control",), database=False, tag="auth")
     def get(self):
-        """Return the JWK Set: the current signing key, then the previous one during a rotation."""
-        return published_keys(), 200
+        """Return the JWK Set: the signing key, then the next and the previous one in a rotation.
+
+        Cacheable for JWKS_MAX_AGE seconds: publish the next key at least that long before the
+        switch, and gateways know it before its first token.
+        """
+        max_age = current_app.config["JWKS_MAX_AGE"]
+        return published_keys(), 200, {"Cache-Control": f"public, max-age={max_age}"}

@@ -104,7 +104,10 @@ class JWKSetSchema(ResponseSchema):
     keys = fields.List(
         fields.Nested(JWKSchema),
         required=True,
-        metadata={"description": "The signing key first, then the previous one; none with HS256."},
+        metadata={
+            "description": "The signing key first, then the next one and the previous one during "
+            "a rotation; none with HS256."
+        },
     )
 
 
