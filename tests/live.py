@@ -167,8 +167,9 @@ def started_server(database_url: str, **settings: str) -> Iterator[Server]:
             log.seek(0)
             output = log.read()
         assert "Traceback" not in output, output
-        # No credential ever reaches the server's log (tokens are JWTs: they start with "eyJ").
-        for leak in ("eyJ", "Bearer", "password"):
+        # No credential ever reaches the server's log (tokens are JWTs: they start with "eyJ"; a
+        # body's "password" key, not the /auth/password path that the request log names).
+        for leak in ("eyJ", "Bearer", PASSWORD, '"password"', '"new_password"'):
             assert leak not in output, output
 
 
