@@ -22,5 +22,5 @@ USER 10001
 
 EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/health', timeout=2)"]
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:5000' + os.environ.get('URL_PREFIX', '') + '/health', timeout=2)"]
 CMD ["./boot.sh"]

@@ -1,9 +1,13 @@
 """The flask-restful `Api`, the table of every route, and what follows from each route's
 declaration: its token check (cashman.resources), its OpenAPI operation and its cache header."""
 
+import json
+from collections.abc import Callable
+from functools import partial
+from importlib.metadata import version
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, render_template, request
 from flask_restful import Api
 from flask_swagger_ui import get_swaggerui_blueprint
 
@@ -50,6 +54,7 @@ ROUTES = [
 # Served, but not operations of the API itself.
 UNDOCUMENTED_ROUTES = [(OpenAPIDocument, "/openapi.json")]
 CACHEABLE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SWAGGER_UI_VERSION = version("flask-swagger-ui")
 
 
 class CashmanApi(Api):
@@ -75,19 +80,39 @@ def register_api(app: Flask) -> None:
     for resource, path in ROUTES + UNDOCUMENTED_ROUTES:
         api.add_resource(resource, path, f"{path}/")
     app.extensions["openapi"] = build_spec(ROUTES)
-    docs = get_swaggerui_blueprint(
-        "/docs",
-        "/openapi.json",
-        config={"app_name": "Cashman API", "persistAuthorization": True},
-        blueprint_name="docs",
-    )
+    docs = get_swaggerui_blueprint("/docs", "/openapi.json", blueprint_name="docs")
     app.register_blueprint(docs)
-    # /docs answers as /docs/ does, like every other path (no redirect).
+    # Its files, and its page with URLs under the API's prefix; /docs answers as /docs/ does,
+    # like every other path (no redirect).
+    files = app.view_functions[f"{docs.name}.show"]
+    app.view_functions[f"{docs.name}.show"] = partial(_swagger_ui, files)
     app.add_url_rule("/docs", f"{docs.name}.index", app.view_functions[f"{docs.name}.show"])
     for endpoint, view in app.view_functions.items():
         if endpoint.startswith(f"{docs.name}."):
             view.public = True
     app.after_request(_never_store_unless_public)
+
+
+def _swagger_ui(files: Callable, path: str | None = None) -> Any:
+    """flask-swagger-ui's page, its files and the OpenAPI document found under the path the API
+    is served at (its blueprint writes them from the root)."""
+    if path and path != "index.html":
+        return files(path)
+    root = request.script_root
+    config = {
+        "dom_id": "#swagger-ui",
+        "url": f"{root}/openapi.json",
+        "layout": "StandaloneLayout",
+        "deepLinking": True,
+        "persistAuthorization": True,
+    }
+    return render_template(
+        "index.template.html",
+        base_url=f"{root}/docs",
+        app_name="Cashman API",
+        config_json=json.dumps(config),
+        version=SWAGGER_UI_VERSION,
+    )
 
 
 def _never_store_unless_public(response: Response) -> Response:

@@ -1,9 +1,11 @@
 """What every request passes through: proxies, request IDs, the JSON request log, CORS and
 security headers (`Cache-Control` follows from each route's declaration: cashman.api).
 
-Behind TRUSTED_PROXY_COUNT proxies the client address, scheme and host come from their
-X-Forwarded-* headers (Werkzeug's ProxyFix); with 0 those headers are ignored, so a client cannot
-pick its own address. Each request writes one JSON line to stderr; no header value is logged, so
+Behind TRUSTED_PROXY_COUNT proxies the client address, scheme, host and path prefix come from
+their X-Forwarded-* headers (Werkzeug's ProxyFix); with 0 those headers are ignored, so a client
+cannot pick its own address. URL_PREFIX serves every route under a path instead. Either way the
+prefix is the request's SCRIPT_NAME, so every URL the app writes (url_for, request.base_url)
+carries it. Each request writes one JSON line to stderr; no header value is logged, so
 no token or password can leak into a log.
 """
 
@@ -12,12 +14,13 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterable
 
 from flask import Flask, Response, g, request
 from flask_cors import CORS
 from flask_jwt_extended import get_jwt_identity
 from pythonjsonlogger.json import JsonFormatter
-from werkzeug.exceptions import RequestHeaderFieldsTooLarge, RequestURITooLarge
+from werkzeug.exceptions import NotFound, RequestHeaderFieldsTooLarge, RequestURITooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -53,8 +56,12 @@ request_log = logging.getLogger("cashman.requests")
 
 def register_edge(app: Flask) -> None:
     """Install the proxy fix, CORS, and the before/after hooks of every request."""
-    if hops := app.config["TRUSTED_PROXY_COUNT"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+    if prefix := app.config["URL_PREFIX"]:
+        app.wsgi_app = PrefixMount(app.wsgi_app, prefix)
+    if hops := app.config["TRUSTED_PROXY_COUNT"]:  # outermost: a forwarded prefix comes first
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
+        )
     if app.config["CORS_ORIGINS"]:
         CORS(
             app,
@@ -70,6 +77,26 @@ def register_edge(app: Flask) -> None:
     app.after_request(_finish)
 
 
+class PrefixMount:
+    """WSGI middleware serving the app under a path prefix: a path under it moves the prefix to
+    SCRIPT_NAME; any other path is marked, and `_start` answers it with the 404 problem."""
+
+    OUTSIDE = "cashman.outside_prefix"
+
+    def __init__(self, app: Callable, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == self.prefix or path.startswith(f"{self.prefix}/"):
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + self.prefix
+            environ["PATH_INFO"] = path.removeprefix(self.prefix)
+        else:
+            environ[self.OUTSIDE] = True
+        return self.app(environ, start_response)
+
+
 def current_request_id() -> str | None:
     """This request's ID, for problem bodies (None outside a request)."""
     return g.get("request_id")
@@ -80,6 +107,8 @@ def _start() -> None:
     offered = request.headers.get("X-Request-ID", "")
     g.request_id = offered if REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
     _refuse_an_oversize_head()
+    if request.environ.get(PrefixMount.OUTSIDE):
+        raise NotFound()
     # The whole body is read before anything takes a database connection (the token check
     # does), so a client sending it slowly holds no more than its own connection to us.
     request.get_data(cache=True)
@@ -117,7 +146,7 @@ def _finish(response: Response) -> Response:
         extra={
             "request_id": g.request_id,
             "method": request.method,
-            "path": request.path,
+            "path": request.script_root + request.path,  # as the client (or gateway) asked
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - g.started) * 1000, 2),
             "user_id": _user_id(),

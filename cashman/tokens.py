@@ -131,12 +131,24 @@ def cookie_answer(tokens: dict[str, Any], **fields: Any) -> Response:
     response = current_app.json.response(body)
     set_access_cookies(response, tokens["access_token"], max_age=tokens["refresh_expires_in"])
     set_refresh_cookies(response, tokens["refresh_token"], max_age=tokens["refresh_expires_in"])
-    return response
+    return _under_the_prefix(response)
 
 
 def without_cookies(response: Response) -> Response:
     """The response, expiring the four token cookies (at the paths they were set with)."""
     unset_jwt_cookies(response)
+    return _under_the_prefix(response)
+
+
+def _under_the_prefix(response: Response) -> Response:
+    """Move the token cookies' paths (flask-jwt-extended's, from the config: / and /auth)
+    under the path the API is served at (X-Forwarded-Prefix, URL_PREFIX), so a browser sends
+    them to this API only, and the refresh cookie reaches /auth/refresh."""
+    if prefix := request.script_root:
+        cookies = response.headers.getlist("Set-Cookie")
+        response.headers.setlist(
+            "Set-Cookie", [cookie.replace("; Path=/", f"; Path={prefix}/") for cookie in cookies]
+        )
     return response
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
-from .values import ConfigError, count, flag, rate_limit, read_key, seconds
+from .values import ConfigError, count, flag, rate_limit, read_key, seconds, url_prefix
 
 MIN_SECRET_BYTES = 32
 ALGORITHMS = ("HS256", "RS256", "ES256")
@@ -89,6 +89,8 @@ class Config:
                 "socket_timeout": timeout,
             }
         self.TRUSTED_PROXY_COUNT = count(environ, "TRUSTED_PROXY_COUNT")
+        # Every route is served under this path (for gateways that forward the path whole).
+        self.URL_PREFIX = url_prefix(environ, "URL_PREFIX")
         # Secure cookies (HTTPS only): on in production, off elsewhere so http://127.0.0.1 works.
         self.JWT_COOKIE_SECURE = flag(
             environ, "JWT_COOKIE_SECURE", default=self.ENV_NAME == "production"

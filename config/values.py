@@ -1,5 +1,6 @@
 """How a setting's text becomes its value, or a ConfigError that names the setting."""
 
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -66,3 +67,14 @@ def seconds(environ: Mapping[str, str], name: str, default: int) -> timedelta:
     if not raw.isdigit() or int(raw) == 0:
         raise ConfigError(f"{name} must be a whole number of seconds above 0, not {raw!r}")
     return timedelta(seconds=int(raw))
+
+
+PATH_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+
+
+def url_prefix(environ: Mapping[str, str], name: str) -> str:
+    """A path prefix like "/api" or "/v1/cashman" (no trailing slash), or "" for none."""
+    raw = environ.get(name, "")
+    if raw and not PATH_PREFIX.fullmatch(raw):
+        raise ConfigError(f"{name} must be a path like '/api' (no trailing slash), not {raw!r}")
+    return raw

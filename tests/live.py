@@ -154,7 +154,7 @@ def started_server(database_url: str, **settings: str) -> Iterator[Server]:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
         try:
-            while not _is_up(base):
+            while not _is_up(base + settings.get("URL_PREFIX", "")):
                 if time.monotonic() > deadline or process.poll() is not None:
                     log.seek(0)
                     raise RuntimeError(f"the server did not start:\n{log.read()}")

@@ -73,6 +73,7 @@ def build_spec(routes: Iterable[tuple[type, str]]) -> dict[str, Any]:
         version=API_VERSION,
         openapi_version="3.1.0",
         plugins=[plugin],
+        servers=[{"url": "/"}],  # served, it is the path the API is served at (a prefix)
         info={
             "description": "Record incomes and expenses and see where the money goes. Log in at "
             "`POST /auth/login`, then send the access token as `Authorization: Bearer <token>`. "

@@ -1,7 +1,7 @@
 """Liveness and readiness probes for load balancers and orchestrators, and the API's own
 OpenAPI document."""
 
-from flask import current_app
+from flask import current_app, request
 
 from ..errors import problem
 from ..i18n import _
@@ -37,10 +37,12 @@ class Ready(Resource):
 
 
 class OpenAPIDocument(Resource):
-    """The OpenAPI 3.1 document of this API (built once, at start-up)."""
+    """The OpenAPI 3.1 document of this API (built once, at start-up), with the path it is
+    served at as its server (a gateway's prefix, or URL_PREFIX), so clients call the API there."""
 
     public = True
 
     def get(self):
         """Return the OpenAPI document."""
-        return current_app.extensions["openapi"], 200
+        servers = [{"url": request.script_root or "/"}]
+        return {**current_app.extensions["openapi"], "servers": servers}, 200
