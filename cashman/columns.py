@@ -1,13 +1,26 @@
-"""Column types of our own: UTC timestamps, exact amounts from cents, and JSON documents."""
+"""Column types of our own (UTC timestamps, exact amounts from cents, JSON documents) and
+column defaults."""
 
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import simplejson
 from sqlalchemy import BigInteger, DateTime, Text, TypeDecorator
+from uuid_utils.compat import uuid7
 
 from .money import from_cents
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_public_id() -> uuid.UUID:
+    """A time-ordered UUID (v7) for a row the client did not name: random, so it leaks nothing
+    of how many rows anyone has, and index-friendly."""
+    return uuid7()
 
 
 class UTCDateTime(TypeDecorator):

@@ -1,9 +1,9 @@
-"""Database tables: users, their logins (token sessions) and their transactions."""
+"""Transactions: the rows, their tombstones and each user's running totals."""
 
 import enum
 import hashlib
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,29 +18,17 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
-    func,
     type_coerce,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from uuid_utils.compat import uuid7
 
-from .columns import Cents, JSONDocument, UTCDateTime
-from .database import db
-from .money import from_cents
+from ..columns import Cents, UTCDateTime, new_public_id, utcnow
+from ..database import db
+from ..money import from_cents
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(Integer, "sqlite")
 MAX_VERSION = 2**31 - 1  # the largest version the Integer columns hold
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_public_id() -> uuid.UUID:
-    """A time-ordered UUID (v7) for a row the client did not name: random, so it leaks nothing
-    of how many rows anyone has, and index-friendly."""
-    return uuid7()
 
 
 # What a client writes of a transaction: two rows of one kind with these equal are the same.
@@ -52,47 +40,9 @@ class Kind(enum.Enum):
     EXPENSE = "EXPENSE"
 
 
-class User(db.Model):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)  # internal: the API shows public_id
-    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=new_public_id)
-    username: Mapped[str] = mapped_column(String(64))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The user's change counter: every create, real update and delete of one of their
-    # transactions adds one, in the write's own database transaction (cashman.stores.totals).
-    server_knowledge: Mapped[int] = mapped_column(Integer, server_default="0")
-    # Deletes up to this version were forgotten (SYNC_RETENTION_DAYS): older deltas are gone.
-    forgotten_through: Mapped[int] = mapped_column(Integer, server_default="0")
-
-
-# Usernames are unique whatever their case ("Alice" and "alice" are one account).
-Index("uq_users_username_lower", func.lower(User.username), unique=True)
-Index("uq_users_public_id", User.public_id, unique=True)
-
-
-class LoginSession(db.Model):
-    """One login (a session): its access and refresh tokens carry its id as the `sid` claim.
-
-    Revoking it (logout, a session signed out, a password change, a refresh token reused)
-    stamps `revoked_at`, which refuses every token of this login and no other. Its refresh
-    token is rotated at each refresh: `refresh_jti` is the live one, `spent_refresh_jti` the one
-    it replaced at `rotated_at`. Deleting the user deletes its logins.
-    """
-
-    __tablename__ = "logins"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # a UUID's hex
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    device: Mapped[str] = mapped_column(String(100), server_default="unknown")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_active_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    refresh_jti: Mapped[str | None] = mapped_column(String(36))
-    spent_refresh_jti: Mapped[str | None] = mapped_column(String(36))
-    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+def kind_type(constraint: str) -> Enum:
+    """The `type` column's type: INCOME or EXPENSE, checked by a named constraint."""
+    return Enum(Kind, native_enum=False, length=7, create_constraint=True, name=constraint)
 
 
 class Transaction(db.Model):
@@ -113,8 +63,16 @@ class Transaction(db.Model):
             "created_version",
             "amount_cents",
         ),
+        # Paging by kind; category and amount_cents at the end let a month's expenses per
+        # category (GET /budgets/<month>) read the index alone.
         Index(
-            "ix_transactions_user_type_date_created", "user_id", "type", "date", "created_version"
+            "ix_transactions_user_type_date_created_category_cents",
+            "user_id",
+            "type",
+            "date",
+            "created_version",
+            "category",
+            "amount_cents",
         ),
         Index("ix_transactions_user_version", "user_id", "version"),  # GET /sync
         Index(
@@ -131,9 +89,7 @@ class Transaction(db.Model):
     # The id clients see and may choose (an offline app names its rows before it can send them).
     public_id: Mapped[uuid.UUID] = mapped_column(Uuid, default=new_public_id)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    type: Mapped[Kind] = mapped_column(
-        Enum(Kind, native_enum=False, length=7, create_constraint=True, name="ck_transactions_type")
-    )
+    type: Mapped[Kind] = mapped_column(kind_type("ck_transactions_type"))
     description: Mapped[str] = mapped_column(String(255))
     # The description as `q` matches it (cashman.filters.fold), kept by every write: neither
     # engine's lower() folds case fully, and SQLite's lowers ASCII letters only.
@@ -187,9 +143,7 @@ class DeletedTransaction(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     public_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    type: Mapped[Kind] = mapped_column(
-        Enum(Kind, native_enum=False, length=7, create_constraint=True, name="ck_deleted_type")
-    )
+    type: Mapped[Kind] = mapped_column(kind_type("ck_deleted_type"))
     version: Mapped[int] = mapped_column(Integer)
     deleted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -206,40 +160,6 @@ class TransactionTotal(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
-    type: Mapped[Kind] = mapped_column(
-        Enum(Kind, native_enum=False, length=7, create_constraint=True, name="ck_totals_type"),
-        primary_key=True,
-    )
+    type: Mapped[Kind] = mapped_column(kind_type("ck_totals_type"), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
-
-
-class IdempotencyRecord(db.Model):
-    """The answer to a POST sent with an `Idempotency-Key`, replayed when the key comes again."""
-
-    __tablename__ = "idempotency_keys"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    request_hash: Mapped[str] = mapped_column(String(64))
-    transaction_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # its public id
-    etag: Mapped[str] = mapped_column(String(64))
-    response: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ReplayedBatch(db.Model):
-    """The answer to a POST /sync batch that names an id more than once, replayed when the same
-    batch comes again (IDEMPOTENCY_KEY_TTL): retrying one that creates and deletes a row must
-    not do it twice. Other batches are idempotent by their operations alone."""
-
-    __tablename__ = "replayed_batches"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
-    response: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
