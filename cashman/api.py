@@ -3,6 +3,7 @@ declaration: its token check (cashman.resources), its OpenAPI operation and its 
 
 import json
 from collections.abc import Callable
+from datetime import date
 from functools import partial
 from importlib.metadata import version
 from typing import Any
@@ -10,10 +11,12 @@ from typing import Any
 from flask import Flask, Response, current_app, render_template, request
 from flask_restful import Api
 from flask_swagger_ui import get_swaggerui_blueprint
+from werkzeug.routing import BaseConverter, ValidationError
 
 from .openapi.spec import build_spec
 from .resources import required_token
 from .resources.auth import JWKS, Login, Logout, Me, Refresh, Register
+from .resources.budgets import Budget, Categories, Category, MonthBudget
 from .resources.health import Health, OpenAPIDocument, Ready
 from .resources.insights import Balance, Summary
 from .resources.sessions import Password, Session, Sessions
@@ -48,6 +51,10 @@ ROUTES = [
     (Balance, "/balance"),
     (Summary, "/summary"),
     (Sync, "/sync"),
+    (Categories, "/categories"),
+    (Category, "/categories/<path:name>"),
+    (MonthBudget, "/budgets/<month:month>"),
+    (Budget, "/budgets/<month:month>/<path:category>"),
     (Health, "/health"),
     (Ready, "/health/ready"),
 ]
@@ -55,6 +62,22 @@ ROUTES = [
 UNDOCUMENTED_ROUTES = [(OpenAPIDocument, "/openapi.json")]
 CACHEABLE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SWAGGER_UI_VERSION = version("flask-swagger-ui")
+
+
+class MonthConverter(BaseConverter):
+    """A real month written YYYY-MM, as the date of its first day; anything else is no route
+    (the same 404 as an absent budget)."""
+
+    regex = r"[0-9]{4}-[0-9]{2}"
+
+    def to_python(self, value: str) -> date:
+        try:
+            return date(int(value[:4]), int(value[5:]), 1)
+        except ValueError:
+            raise ValidationError() from None
+
+    def to_url(self, value: date) -> str:
+        return f"{value.year:04d}-{value.month:02d}"
 
 
 class CashmanApi(Api):
@@ -73,12 +96,16 @@ def output_json(data: Any, code: int, headers: dict | None = None) -> Response:
 
 
 def register_api(app: Flask) -> None:
-    """Mount every resource, each path with and without a trailing slash (no redirects), the
+    """Mount every resource, each path with and without a trailing slash (no redirects) unless it
+    ends in a category, the
     OpenAPI document at /openapi.json and Swagger UI (files from flask-swagger-ui) at /docs/."""
+    app.url_map.converters["month"] = MonthConverter
     api = CashmanApi(app)
     api.representations = {"application/json": output_json}
     for resource, path in ROUTES + UNDOCUMENTED_ROUTES:
-        api.add_resource(resource, path, f"{path}/")
+        # A path ending in a name that may itself end in "/" (a category) has no other form.
+        forms = (path,) if path.endswith(">") and "<path:" in path else (path, f"{path}/")
+        api.add_resource(resource, *forms)
     app.extensions["openapi"] = build_spec(ROUTES)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", blueprint_name="docs")
     app.register_blueprint(docs)

@@ -9,7 +9,7 @@ to a live server (tests/fuzz/run.py) does not load it.
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 PASSWORD = "correct horse battery"
 NOT_FOUND = (
@@ -156,10 +156,13 @@ def protected_routes() -> list[tuple[str, str, str]]:
         token = required_token(app.view_functions[rule.endpoint])
         if token is None:
             continue
-        _, path = rule.build(dict.fromkeys(rule.arguments, uuid.UUID(SOME_ID)))
+        values = {name: SAMPLE_ARGUMENTS.get(name, uuid.UUID(SOME_ID)) for name in rule.arguments}
+        _, path = rule.build(values)
         routes.extend((method, path, token) for method in sorted(rule.methods - UNGUARDED))
     return routes
 
 
+# Route arguments that are not ids (the rest are built with SOME_ID).
+SAMPLE_ARGUMENTS = {"month": date(2026, 11, 1)}
 # Answered by Flask itself (HEAD as GET, OPTIONS with the allowed methods), never by a resource.
 UNGUARDED = {"HEAD", "OPTIONS"}

@@ -64,6 +64,10 @@ def test_the_protected_routes_are_every_route_but_the_public_ones():
         "/balance",
         "/summary",
         "/sync",
+        "/categories",
+        f"/categories/{SOME_ID}",
+        "/budgets/2026-11",
+        f"/budgets/2026-11/{SOME_ID}",
     }
     assert [(method, token) for method, path, token in PROTECTED if path == "/auth/refresh"] == [
         ("POST", "refresh")

@@ -28,6 +28,16 @@ POSITIVE_NUMERIC_STRING = r"\+?[0-9]+(\.[0-9]+)?"
 
 API_VERSION = "1.1.0"  # the same as pyproject.toml's (a test checks)
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+# What each route converter takes (cashman.api): ids, months, and names (URL-encoded).
+PATH_SCHEMAS = {
+    "uuid": {"type": "string", "format": "uuid", "pattern": f"^{UUID_PATTERN}$"},
+    "month": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "examples": ["2026-12"]},
+    "path": {
+        "type": "string",
+        "minLength": 1,
+        "description": "A category name, URL-encoded (spaces, /, non-ASCII).",
+    },
+}
 PATH_PARAMETER = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
@@ -40,7 +50,9 @@ def _money_property(converter, field, **kwargs) -> dict:
             "description": "An exact amount with 2 decimal places (a JSON number as written, "
             "never rounded through a float by the server), e.g. 12.50.",
         }
-    if getattr(field.parent, "kind", None) is Kind.INCOME:
+    if getattr(field.parent, "kind", None) is Kind.INCOME or getattr(
+        field.parent, "positive_amount", False
+    ):
         return {
             "type": ["number", "string"],
             "exclusiveMinimum": 0,
@@ -161,7 +173,7 @@ def _operation(resource: type, method: str, path: str) -> dict:
 def _parameters(details: Operation, path: str) -> list[dict]:
     parameters = []
     for match in PATH_PARAMETER.finditer(path):
-        schema = {"type": "string", "format": "uuid", "pattern": f"^{UUID_PATTERN}$"}
+        schema = PATH_SCHEMAS[match["converter"]]
         parameters.append({"in": "path", "name": match["name"], "required": True, "schema": schema})
     if details.query is not None:
         parameters.append({"in": "query", "schema": details.query})

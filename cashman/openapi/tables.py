@@ -66,7 +66,8 @@ ERRORS = {
     400: "The body is not JSON, or a query parameter or header is invalid (`errors` names it).",
     401: "The bearer token is missing or refused, or the credentials are wrong.",
     403: "Authenticated by cookie, without an X-CSRF-TOKEN header matching the CSRF cookie.",
-    404: "No such row of the caller's: absent, of the other kind, or someone else's.",
+    404: "No such row, budget or category of the caller's (absent, of the other kind, or "
+    "someone else's), or a month that is not a real YYYY-MM.",
     409: "A conflict with stored data.",
     410: "The changes after `since` are no longer kept, or `since` is above the counter.",
     412: "If-Match does not match the row's current ETag.",

@@ -120,3 +120,10 @@ class Cursor(fields.String):
             return decode_cursor(super()._deserialize(value, attr, data, **kwargs))
         except ValueError:
             raise self.make_error("invalid") from None
+
+
+class YearMonth(fields.Field):
+    """A month, written YYYY-MM (held as the date of its first day)."""
+
+    def _serialize(self, value: date | None, attr: str | None, obj: Any, **kwargs) -> Any:
+        return None if value is None else f"{value.year:04d}-{value.month:02d}"

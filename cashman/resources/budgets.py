@@ -1,0 +1,93 @@
+"""Where the money goes, planned: categories (listed, renamed) and budgets per category and
+month, checked against the month's expenses."""
+
+from datetime import date
+
+from flask import Response
+from marshmallow import ValidationError
+from werkzeug.exceptions import NotFound
+
+from ..openapi.operation import documented
+from ..schemas.bodies import load_body
+from ..schemas.planning import (
+    budget_body_schema,
+    budget_schema,
+    categories_schema,
+    category_name_schema,
+    category_schema,
+    month_budget_schema,
+)
+from ..stores.budgets import BudgetStore
+from ..stores.categories import CategoryStore
+from ..tokens import current_user_id
+from . import Resource
+
+
+class Categories(Resource):
+    """The caller's categories: those of their transactions and budgets."""
+
+    @documented(returns=categories_schema, tag="budgets")
+    def get(self):
+        """List every category with its count, income and expenses, sorted by name."""
+        return categories_schema.dump(CategoryStore(current_user_id()).all()), 200
+
+
+class Category(Resource):
+    """One of the caller's categories, by its URL-encoded name."""
+
+    @documented(returns=category_schema, body=category_name_schema, tag="budgets")
+    def patch(self, name: str):
+        """Rename a category: its transactions and budgets move to the new name.
+
+        If the new name is in use the two merge (budgets of one month add up). Each moved
+        transaction gets a new `version`, so offline clients learn of it through /sync.
+        """
+        new_name = load_body(category_name_schema)["name"]
+        return category_schema.dump(CategoryStore(current_user_id()).rename(name, new_name)), 200
+
+
+class Budget(Resource):
+    """The caller's budget for one category (URL-encoded) in one month (YYYY-MM)."""
+
+    @documented(returns=budget_schema, tag="budgets")
+    def get(self, month: date, category: str):
+        """Return the budget."""
+        budget = BudgetStore(current_user_id()).get(month, category)
+        if budget is None:
+            raise NotFound()
+        return budget_schema.dump(budget), 200
+
+    @documented(returns=budget_schema, body=budget_body_schema, tag="budgets")
+    def put(self, month: date, category: str):
+        """Set the budget, replacing any it had; the category need not be in use yet."""
+        amount = load_body(budget_body_schema)["amount"]
+        category = _category_name(category)
+        return budget_schema.dump(BudgetStore(current_user_id()).put(month, category, amount)), 200
+
+    @documented(status=204, tag="budgets")
+    def delete(self, month: date, category: str):
+        """Delete the budget."""
+        if not BudgetStore(current_user_id()).delete(month, category):
+            raise NotFound()
+        return Response(status=204)
+
+
+class MonthBudget(Resource):
+    """The caller's budgets for a month (YYYY-MM) against what they spent in it."""
+
+    @documented(returns=month_budget_schema, tag="budgets")
+    def get(self, month: date):
+        """Every category with a budget or an expense that month: budgeted, spent, available.
+
+        `spent` sums the month's expenses (incomes do not count); `available = budgeted +
+        spent`; no rollover between months. Uncategorised expenses come last, as null.
+        """
+        return month_budget_schema.dump(BudgetStore(current_user_id()).month(month)), 200
+
+
+def _category_name(text: str) -> str:
+    """A category from the path, held to the rules of a transaction's (errors name `category`)."""
+    try:
+        return category_name_schema.load({"name": text})["name"]
+    except ValidationError as error:
+        raise ValidationError({"category": error.messages["name"]}) from None

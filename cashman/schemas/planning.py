@@ -1,0 +1,78 @@
+"""Categories and budgets: the bodies they take and the answers they give."""
+
+from marshmallow import fields
+from marshmallow.validate import Length, Range
+
+from ..i18n import _l
+from .bodies import BodySchema
+from .fields import Money, TrimmedText, YearMonth
+from .responses import ResponseSchema
+
+MONTH_FIELD = {"description": "The month, YYYY-MM.", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}
+
+
+class CategorySchema(ResponseSchema):
+    name = fields.String(required=True, attribute="key")
+    count = fields.Integer(
+        required=True, metadata={"description": "Its transactions (0: a budget's only)."}
+    )
+    income = Money(required=True)
+    expenses = Money(required=True, metadata={"description": "Negative, or 0."})
+
+
+class CategoryNameSchema(BodySchema):
+    """A category's name, as transactions store it: trimmed, 1 to 64 characters."""
+
+    answered_with = CategorySchema
+    name = TrimmedText(required=True, validate=Length(1, 64))
+
+
+class BudgetSchema(ResponseSchema):
+    month = YearMonth(required=True, metadata=MONTH_FIELD)
+    category = fields.String(required=True)
+    amount = Money(required=True)
+
+
+class BudgetBodySchema(BodySchema):
+    """A budget's amount: positive, at most 2 decimals."""
+
+    answered_with = BudgetSchema
+    positive_amount = True  # the OpenAPI document says so
+
+    amount = Money(
+        required=True,
+        validate=Range(min=0, min_inclusive=False, error=_l("A budget must be positive.")),
+    )
+
+
+class BudgetLineSchema(ResponseSchema):
+    budgeted = Money(required=True, metadata={"description": "0 without a budget."})
+    spent = Money(required=True, metadata={"description": "The month's expenses: negative, or 0."})
+    available = Money(required=True, metadata={"description": "budgeted + spent"})
+
+
+class CategoryBudgetSchema(BudgetLineSchema):
+    category = fields.String(
+        required=True, allow_none=True, metadata={"description": "null: uncategorised expenses."}
+    )
+
+    class Meta(ResponseSchema.Meta):
+        fields = ("category", "budgeted", "spent", "available")
+
+
+class MonthBudgetSchema(ResponseSchema):
+    month = YearMonth(required=True, metadata=MONTH_FIELD)
+    categories = fields.List(
+        fields.Nested(CategoryBudgetSchema),
+        required=True,
+        metadata={"description": "By name; uncategorised expenses (null) last."},
+    )
+    total = fields.Nested(BudgetLineSchema, required=True)
+
+
+categories_schema = CategorySchema(many=True)
+category_schema = CategorySchema()
+category_name_schema = CategoryNameSchema()
+budget_schema = BudgetSchema()
+budget_body_schema = BudgetBodySchema()
+month_budget_schema = MonthBudgetSchema()

@@ -1,0 +1,118 @@
+"""Categories: the names on a user's transactions and budgets, with their totals, and renaming
+one (which moves its transactions, each under a new version, and merges its budgets)."""
+
+from datetime import UTC, datetime
+from functools import cache
+
+from sqlalchemy import Insert, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.exceptions import NotFound
+
+from ..database import db, request_connection, write_connection
+from ..filters import Filters
+from ..models import Budget, Transaction
+from .reads import Totals, bound_values, statement
+from .totals import advance_counter, lock_counter
+
+TO_MOVE = (
+    select(Transaction.id)
+    .where(Transaction.user_id == bindparam("user_id"), Transaction.category == bindparam("old"))
+    .order_by(Transaction.created_version)
+)
+MOVE_ONE = (
+    update(Transaction)
+    .where(Transaction.id == bindparam("row_id"))
+    .values(
+        category=bindparam("new"),
+        version=bindparam("new_version"),
+        updated_at=bindparam("now"),
+    )
+)
+BUDGETED = select(Budget.category).where(Budget.user_id == bindparam("user_id")).distinct()
+BUDGETS_OF = (Budget.user_id == bindparam("user_id"), Budget.category == bindparam("old"))
+
+
+class CategoryStore:
+    """One user's categories."""
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+
+    def all(self) -> list[Totals]:
+        """Every category of the user's transactions or budgets, sorted by name (here, so that
+        every engine's collation gives one order)."""
+        found = {totals.key: totals for totals in self._totals()}
+        for name in request_connection().scalars(BUDGETED, {"user_id": self.user_id}):
+            found.setdefault(name, Totals(0, 0, 0, key=name))
+        return sorted(found.values(), key=lambda totals: totals.key)
+
+    def rename(self, old: str, new: str) -> Totals:
+        """Move every transaction and budget of `old` to `new` (merging with `new` if it is in
+        use: budgets of one month add up) and return `new`'s totals; 404 if `old` is unused.
+
+        Each moved transaction gets the next version, so offline clients learn of it through
+        /sync; the user's write lock is taken first, so no write slips in between.
+        """
+        knowledge = lock_counter(self.user_id)
+        connection = write_connection()
+        moving = connection.scalars(TO_MOVE, {"user_id": self.user_id, "old": old}).all()
+        budgets = connection.scalar(
+            select(Budget.month).where(*BUDGETS_OF).limit(1), {"user_id": self.user_id, "old": old}
+        )
+        if not moving and budgets is None:
+            db.session.rollback()
+            raise NotFound()
+        if new != old:
+            self._move_transactions(moving, new, knowledge)
+            self._merge_budgets(old, new)
+        db.session.commit()
+        return self._one(new)
+
+    def _move_transactions(self, row_ids: list[int], new: str, knowledge: int) -> None:
+        if not row_ids:
+            return
+        now = datetime.now(UTC)
+        moves = [
+            {"row_id": row_id, "new": new, "new_version": knowledge + n, "now": now}
+            for n, row_id in enumerate(row_ids, start=1)
+        ]
+        write_connection().execute(MOVE_ONE, moves)
+        advance_counter(self.user_id, knowledge + len(row_ids))
+
+    def _merge_budgets(self, old: str, new: str) -> None:
+        connection = write_connection()
+        values = {"user_id": self.user_id, "old": old, "new": new}
+        connection.execute(_budgets_merge(connection.dialect.name), values)
+        connection.execute(delete(Budget).where(*BUDGETS_OF), values)
+
+    def _totals(self, name: str | None = None) -> list[Totals]:
+        narrowed_by, bound = bound_values(Filters(category=name))
+        rows = request_connection().execute(
+            statement("category", narrowed_by), {"user_id": self.user_id, **bound}
+        )
+        return [
+            Totals(int(row[1]), int(row[2]), int(row[3]), key=row.category)
+            for row in rows
+            if row.category is not None
+        ]
+
+    def _one(self, name: str) -> Totals:
+        return next(iter(self._totals(name)), Totals(0, 0, 0, key=name))
+
+
+@cache
+def _budgets_merge(dialect_name: str) -> Insert:
+    """INSERT ... SELECT the old name's budgets under the new one, adding to a budget the new
+    name already has that month; built once per engine."""
+    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(Budget)
+    old_budgets = select(
+        Budget.user_id,
+        Budget.month,
+        bindparam("new", type_=Budget.category.type),
+        Budget.amount_cents,
+    ).where(*BUDGETS_OF)
+    merge = insert.from_select(["user_id", "month", "category", "amount_cents"], old_budgets)
+    return merge.on_conflict_do_update(
+        index_elements=["user_id", "month", "category"],
+        set_={"amount_cents": Budget.amount_cents + merge.excluded.amount_cents},
+    )
