@@ -18,6 +18,7 @@ from .resources import required_token
 from .resources.auth import JWKS, Login, Logout, Me, Refresh, Register
 from .resources.budgets import Budget, Categories, Category, MonthBudget
 from .resources.health import Health, OpenAPIDocument, Ready
+from .resources.imports import TransactionImport
 from .resources.insights import Balance, Summary
 from .resources.sessions import Password, Session, Sessions
 from .resources.sync import Sync
@@ -48,6 +49,7 @@ ROUTES = [
     (Expense, f"/expenses/{ITEM}"),
     (TransactionList, "/transactions"),
     (TransactionExport, "/transactions.csv"),
+    (TransactionImport, "/transactions/import"),
     (Balance, "/balance"),
     (Summary, "/summary"),
     (Sync, "/sync"),

@@ -12,16 +12,25 @@ no token or password can leak into a log.
 import logging
 import re
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from typing import IO
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_cors import CORS
 from flask_jwt_extended import get_jwt_identity
 from pythonjsonlogger.json import JsonFormatter
-from werkzeug.exceptions import NotFound, RequestHeaderFieldsTooLarge, RequestURITooLarge
+from werkzeug.exceptions import (
+    NotFound,
+    RequestEntityTooLarge,
+    RequestHeaderFieldsTooLarge,
+    RequestURITooLarge,
+)
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .i18n import _
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # Limits on a request's head, kept below the HTTP server's own (config/gunicorn.conf.py), so that
@@ -29,6 +38,9 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 MAX_TARGET_BYTES = 4096  # the path and query of the request line
 MAX_HEADER_BYTES = 8190  # one header line, name and value
 MAX_HEADERS = 100
+MIB = 1024 * 1024
+SPOOL_MEMORY_BYTES = MIB  # of a route's own larger body; the rest waits on disk
+SPOOL_CHUNK_BYTES = 64 * 1024
 EXPOSED_HEADERS = [
     "Link",
     "X-Total-Count",
@@ -68,13 +80,14 @@ def register_edge(app: Flask) -> None:
             origins=app.config["CORS_ORIGINS"],
             expose_headers=EXPOSED_HEADERS,
             allow_headers=ALLOWED_HEADERS,
-            methods=["GET", "POST", "PATCH", "DELETE"],
+            methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             supports_credentials=True,  # cookie sign-in, from these origins only
             max_age=600,
         )
     _log_as_json(app)
     app.before_request(_start)
     app.after_request(_finish)
+    app.teardown_request(_close_spooled_body)
 
 
 class PrefixMount:
@@ -111,7 +124,43 @@ def _start() -> None:
         raise NotFound()
     # The whole body is read before anything takes a database connection (the token check
     # does), so a client sending it slowly holds no more than its own connection to us.
-    request.get_data(cache=True)
+    view_class = getattr(current_app.view_functions.get(request.endpoint), "view_class", None)
+    if (limit := getattr(view_class, "body_limit", None)) is not None:
+        g.spooled_body = _spool_body(limit)
+    else:
+        request.get_data(cache=True)
+
+
+def spooled_body() -> IO[bytes]:
+    """The body of a route that declares its own `body_limit` (an import), read from its start."""
+    g.spooled_body.seek(0)
+    return g.spooled_body
+
+
+def _close_spooled_body(error: BaseException | None) -> None:
+    if (body := g.pop("spooled_body", None)) is not None:
+        body.close()
+
+
+def _spool_body(limit: int) -> IO[bytes]:
+    """Read the whole body into memory up to SPOOL_MEMORY_BYTES and to a temporary file beyond,
+    so that a large body costs disk, not memory; more than `limit` bytes is a 413."""
+    too_large = RequestEntityTooLarge(
+        _("The request body is larger than {mib} MiB.").format(mib=limit // MIB)
+    )
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    # A byte more than the limit, so that the count here refuses a longer chunked body first.
+    request.max_content_length = limit + 1
+    body = tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY_BYTES)
+    size = 0
+    while chunk := request.stream.read(SPOOL_CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            body.close()
+            raise too_large
+        body.write(chunk)
+    return body
 
 
 def _refuse_an_oversize_head() -> None:

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from itertools import chain
 
@@ -11,8 +12,11 @@ from sqlalchemy import Row
 from .schemas.responses import transaction_rows
 
 COLUMNS = ("id", "type", "date", "description", "amount", "category", "created_at")
-# A cell starting with one of these is run as a formula by spreadsheets (OWASP: CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of =, +, -, @, tab or CR is run as a formula by spreadsheets (OWASP:
+# CSV injection). The export prefixes a quote to such a cell, and to one that already starts
+# with quotes before such a character, so that the import can take exactly one quote away.
+GUARDED = re.compile(r"'*[=+\-@\t\r]")
+DEFUSED = re.compile(r"'+[=+\-@\t\r]")
 CHUNK_CHARS = 16 * 1024
 
 
@@ -20,7 +24,12 @@ def defuse(text: str | None) -> str:
     """Make a text cell inert in spreadsheets by prefixing a quote where it could be a formula."""
     if text is None:
         return ""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return f"'{text}" if GUARDED.match(text) else text
+
+
+def undefuse(cell: str) -> str:
+    """The text `defuse` made this cell from (an import reads the export's cells back)."""
+    return cell[1:] if DEFUSED.match(cell) else cell
 
 
 def records(batch: list[Row]) -> Iterator[list]:

@@ -61,6 +61,7 @@ def test_the_protected_routes_are_every_route_but_the_public_ones():
         f"/expenses/{SOME_ID}",
         "/transactions",
         "/transactions.csv",
+        "/transactions/import",
         "/balance",
         "/summary",
         "/sync",

@@ -22,7 +22,8 @@ class Operation:
     also: dict[int, str] = field(default_factory=dict)  # other successes, e.g. 304
     alike: dict[int, str] = field(default_factory=dict)  # successes with the same body, headers
     database: bool = True
-    csv: bool = False
+    csv: bool = False  # answers text/csv, too
+    csv_body: bool = False  # takes text/csv, too
     tag: str = "transactions"
 
 

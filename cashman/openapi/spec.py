@@ -22,7 +22,14 @@ from ..schemas.fields import NUMERIC_STRING, UUID_PATTERN, Money
 from ..schemas.responses import ProblemSchema, ResponseSchema
 from ..schemas.sync import OPERATION_SCHEMAS
 from .operation import Operation
-from .tables import CSV_DESCRIPTION, ERROR_HEADERS, ERRORS, REQUEST_HEADERS, RESPONSE_HEADERS
+from .tables import (
+    CSV_DESCRIPTION,
+    CSV_IMPORT,
+    ERROR_HEADERS,
+    ERRORS,
+    REQUEST_HEADERS,
+    RESPONSE_HEADERS,
+)
 
 POSITIVE_NUMERIC_STRING = r"\+?[0-9]+(\.[0-9]+)?"
 
@@ -160,10 +167,10 @@ def _operation(resource: type, method: str, path: str) -> dict:
         operation["parameters"] = parameters
     if details.body is not None:
         body = details.body if isinstance(details.body, Schema) else details.body(resource)
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": body}},
-        }
+        content = {"application/json": {"schema": body}}
+        if details.csv_body:
+            content["text/csv"] = {"schema": {"type": "string", "description": CSV_IMPORT}}
+        operation["requestBody"] = {"required": True, "content": content}
     if token:
         cookie = "refreshCookie" if token == "refresh" else "cookieAuth"
         operation["security"] = [{"bearerAuth": []}, {cookie: []}]

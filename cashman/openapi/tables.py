@@ -59,7 +59,16 @@ REQUEST_HEADERS = {
 
 CSV_DESCRIPTION = (
     "RFC 4180 CSV with the header `id,type,date,description,amount,category,created_at`; text "
-    "cells starting with =, +, -, @, tab or CR are prefixed with ' against formula injection."
+    "cells starting with =, +, -, @, tab or CR (after any quotes) are prefixed with ' against "
+    "formula injection."
+)
+
+CSV_IMPORT = (
+    "RFC 4180 CSV in UTF-8, the header row first, naming the export's columns in any order "
+    "(`type`, `description` and `amount` required; `id`, `date` and `category` optional; "
+    "`created_at` ignored). An empty `id` is none (the server makes one), an empty `date` is "
+    "today, an empty `category` is null. A cell the export prefixed with ' against formula "
+    "injection is read back without it."
 )
 
 ERRORS = {
@@ -71,10 +80,11 @@ ERRORS = {
     409: "A conflict with stored data.",
     410: "The changes after `since` are no longer kept, or `since` is above the counter.",
     412: "If-Match does not match the row's current ETag.",
-    413: "The body is over 1 MiB.",
+    413: "The body is over 1 MiB (an import: over 5 MiB or 10,000 rows).",
     414: "The URL (path and query) is over 4096 bytes.",
-    415: "The body is not application/json.",
-    422: "The JSON body has invalid fields (`errors` names each).",
+    415: "The body is not application/json (an import: nor text/csv).",
+    422: "The body has invalid fields (`errors` names each; an import names each bad row, "
+    '`"row 3"`, with its fields).',
     429: "A rate limit was hit; wait for Retry-After seconds.",
     431: "More than 100 request headers, or a header line over 8190 bytes.",
     503: "The database is unavailable.",

@@ -69,6 +69,9 @@ class HealthSchema(ResponseSchema):
     status = fields.String(required=True, metadata={"enum": ["ok"]})
 
 
+MESSAGES = {"type": "array", "items": {"type": "string"}}
+
+
 class ProblemSchema(ResponseSchema):
     """RFC 9457 problem details: the body of every error (`application/problem+json`)."""
 
@@ -78,7 +81,7 @@ class ProblemSchema(ResponseSchema):
     detail = fields.String(required=True)
     errors = fields.Dict(
         keys=fields.String(),
-        values=fields.List(fields.String()),
+        values=fields.Raw(metadata={"oneOf": [MESSAGES, {"additionalProperties": MESSAGES}]}),
         metadata={"description": "Each invalid field, parameter or header with its messages."},
     )
     request_id = fields.String(

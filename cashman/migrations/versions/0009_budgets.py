@@ -1,5 +1,7 @@
-"""Budgets per category and month; the index of a kind's rows by date also covers a month's
-expenses per category (GET /budgets/<month> reads the index alone).
+"""Budgets per category and month, and a by-kind index that covers a month's expenses.
+
+The index of a kind's rows by date gains category and amount_cents, so GET /budgets/<month>
+reads the index alone.
 
 Revision ID: 0009
 Revises: 0008

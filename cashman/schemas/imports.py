@@ -1,0 +1,68 @@
+"""POST /transactions/import: each row checked as a create, its result, and the query."""
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
+from marshmallow.validate import OneOf
+
+from ..errors import flat_messages
+from ..i18n import _
+from ..import_files import UnreadableRow
+from ..models import Kind
+from .bodies import TransactionBodySchema, new_transaction_schemas
+from .responses import ResponseSchema
+
+KINDS = [kind.name for kind in Kind]
+MAX_ROWS = 10_000
+MAX_ROW_ERRORS = 100
+
+
+class ImportRowSchema(TransactionBodySchema):
+    """A row to import: a transaction object (the server's `created_at`, `updated_at` and
+    `version` are ignored). Without `id` it is a duplicate of a stored row of the same type,
+    date, amount and description; with one, of the stored row with that id."""
+
+    type = fields.String(required=True, validate=OneOf(KINDS))
+
+
+class ImportQuerySchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "true: check and count everything, write nothing."},
+    )
+
+
+class ImportResultSchema(ResponseSchema):
+    created = fields.Integer(required=True)
+    skipped_duplicates = fields.Integer(required=True)
+
+
+import_row_schema = ImportRowSchema()
+import_rows_schema = ImportRowSchema(many=True)
+import_query_schema = ImportQuerySchema()
+import_result_schema = ImportResultSchema()
+TYPE = import_row_schema.fields["type"]
+UNTYPED = TransactionBodySchema()  # a row whose type is bad: its other fields are still checked
+
+
+def load_row(row: Any) -> tuple[Kind, dict[str, Any]] | dict[str, list[str]]:
+    """A row as (kind, content) to create, validated as POST /incomes or /expenses validates
+    (the expense sign rule included), or its errors by field."""
+    if isinstance(row, UnreadableRow):
+        return row.errors
+    if not isinstance(row, dict):
+        return {"_schema": [_("Invalid input type.")]}
+    content = dict(row)
+    errors: dict[str, list[str]] = {}
+    try:
+        kind = Kind[TYPE.deserialize(content.pop("type", missing))]
+    except ValidationError as error:
+        kind, errors = None, {"type": error.messages}
+    try:
+        content = (new_transaction_schemas[kind] if kind else UNTYPED).load(content)
+    except ValidationError as error:
+        errors |= flat_messages(error.messages)
+    return errors or (kind, content)

@@ -1,0 +1,364 @@
+"""POST /transactions/import: CSV or JSON, all or nothing, duplicates skipped, on either engine."""
+
+import csv
+import io
+import json
+from decimal import Decimal as D
+
+import pytest
+from helpers import SOME_ID, add_row, assert_problem, json_body
+
+HEADER = "id,type,date,description,amount,category,created_at\n"
+INVALID_ROWS = "The import has invalid rows; nothing was imported."
+
+
+def import_csv(client, account, text, query=""):
+    return client.post(
+        f"/transactions/import{query}",
+        data=text.encode(),
+        headers={**account.headers, "Content-Type": "text/csv"},
+    )
+
+
+def import_json(client, account, rows, query=""):
+    return client.post(f"/transactions/import{query}", json=rows, headers=account.headers)
+
+
+def result(created, skipped):
+    return {"created": created, "skipped_duplicates": skipped}
+
+
+def rows_of(client, account):
+    """The caller's rows, newest first, as (type, date, description, amount, category)."""
+    body = json_body(client.get("/transactions?limit=100", headers=account.headers))
+    return [
+        (row["type"], row["date"], row["description"], row["amount"], row["category"])
+        for row in body
+    ]
+
+
+def cells_but_created_at(exported: str) -> list[str]:
+    """An export's lines without their last cell, in any order (rows of a day created by one
+    import are listed in the order the import created them)."""
+    return sorted(line.rsplit(",", 1)[0] for line in exported.splitlines())
+
+
+def balance(client, account):
+    return json_body(client.get("/balance", headers=account.headers))
+
+
+BANK = (
+    "type,date,description,amount,category\n"
+    "EXPENSE,2026-11-03,Coffee,3.20,Food\n"
+    "EXPENSE,2026-11-03,Coffee,3.20,Food\n"
+    "INCOME,2026-11-01,Salary,3000,\n"
+    "EXPENSE,2026-11-02,Rent,-950.00,Home\n"
+)
+
+
+def test_a_bank_csv_imported_twice_is_all_duplicates_the_second_time(client, alice):
+    response = import_csv(client, alice, BANK)
+    assert json_body(response) == result(4, 0)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert rows_of(client, alice) == [
+        ("EXPENSE", "2026-11-03", "Coffee", D("-3.20"), "Food"),
+        ("EXPENSE", "2026-11-03", "Coffee", D("-3.20"), "Food"),
+        ("EXPENSE", "2026-11-02", "Rent", D("-950.00"), "Home"),
+        ("INCOME", "2026-11-01", "Salary", D("3000.00"), None),
+    ]
+    assert json_body(import_csv(client, alice, BANK)) == result(0, 4)
+    assert balance(client, alice) == {
+        "income": D("3000.00"),
+        "expenses": D("-956.40"),
+        "balance": D("2043.60"),
+        "count": 4,
+    }
+
+
+def test_the_nth_identical_row_of_the_file_matches_the_nth_stored_one(client, alice):
+    coffee = {"description": "Coffee", "amount": "3.20", "date": "2026-11-03"}
+    add_row(client, alice, "expenses", **coffee, category="Food")
+    add_row(client, alice, "expenses", **coffee, category="Drinks")  # category aside
+    rows = [{"type": "EXPENSE", **coffee}] * 3
+    assert json_body(import_json(client, alice, rows)) == result(1, 2)
+    assert len(rows_of(client, alice)) == 3
+    # The rows an import creates match nothing in it: stored means stored before.
+    assert json_body(import_json(client, alice, rows * 2)) == result(3, 3)
+
+
+def test_a_duplicate_is_of_the_same_type_date_amount_and_description(client, alice):
+    add_row(client, alice, "expenses", description="Coffee", amount="3.20", date="2026-11-03")
+    others = [
+        {"type": "INCOME", "description": "Coffee", "amount": "3.20", "date": "2026-11-03"},
+        {"type": "EXPENSE", "description": "Coffee", "amount": "3.21", "date": "2026-11-03"},
+        {"type": "EXPENSE", "description": "Coffee", "amount": "3.20", "date": "2026-11-04"},
+        {"type": "EXPENSE", "description": "coffee", "amount": "3.20", "date": "2026-11-03"},
+        {"type": "EXPENSE", "description": "Coffee", "amount": "-3.20", "date": "2026-11-03"},
+    ]
+    assert json_body(import_json(client, alice, others)) == result(4, 1)
+
+
+def test_a_row_with_an_id_the_caller_has_is_a_duplicate_whatever_its_content(client, alice):
+    row = add_row(client, alice, "incomes", description="Salary", amount="10")
+    changed = {"id": row["id"].upper(), "type": "EXPENSE", "description": "Other", "amount": 5}
+    assert json_body(import_json(client, alice, [changed])) == result(0, 1)
+    assert json_body(client.get(f"/incomes/{row['id']}", headers=alice.headers)) == row
+
+
+def test_a_row_with_a_new_id_is_created_under_it_and_the_id_is_per_user(client, alice, bob):
+    add_row(client, bob, "incomes", id=SOME_ID)
+    rows = [
+        {
+            "id": SOME_ID,
+            "type": "INCOME",
+            "description": "Salary",
+            "amount": 1,
+            "date": "2026-11-01",
+        },
+        {"id": SOME_ID, "type": "INCOME", "description": "Again", "amount": 2},  # in the file twice
+    ]
+    assert json_body(import_json(client, alice, rows)) == result(1, 1)
+    stored = json_body(client.get(f"/incomes/{SOME_ID}", headers=alice.headers))
+    assert (stored["description"], stored["amount"], stored["date"]) == (
+        "Salary",
+        D("1.00"),
+        "2026-11-01",
+    )
+
+
+def test_export_then_import_changes_nothing(client, alice):
+    add_row(client, alice, "incomes", description="=1+2", amount="10.10", category="@risk")
+    add_row(client, alice, "expenses", description="'quoted", amount="2", category="-minus")
+    add_row(client, alice, "expenses", description="'=sneaky", amount="3.33")
+    exported = client.get("/transactions.csv", headers=alice.headers).get_data(as_text=True)
+    knowledge = json_body(client.get("/sync", headers=alice.headers))["server_knowledge"]
+    assert json_body(import_csv(client, alice, exported)) == result(0, 3)
+    assert json_body(client.get("/sync", headers=alice.headers))["server_knowledge"] == knowledge
+
+
+def test_exported_rows_imported_by_another_user_are_the_same_rows(client, alice, bob):
+    add_row(client, alice, "incomes", description="=1+2", amount="10.10", category="@risk")
+    add_row(client, alice, "expenses", description="'quoted", amount="2", category="-minus")
+    add_row(client, alice, "expenses", description="'=sneaky", amount="3.33", category="\tTab")
+    exported = client.get("/transactions.csv", headers=alice.headers).get_data(as_text=True)
+    assert json_body(import_csv(client, bob, exported)) == result(3, 0)
+    again = client.get("/transactions.csv", headers=bob.headers).get_data(as_text=True)
+    assert cells_but_created_at(again) == cells_but_created_at(exported)
+    descriptions = {
+        row["description"] for row in json_body(client.get("/transactions", headers=bob.headers))
+    }
+    assert descriptions == {"=1+2", "'quoted", "'=sneaky"}
+
+
+def test_json_takes_transaction_objects_as_the_api_answers_them(client, alice, bob):
+    add_row(client, alice, "incomes", description="Salary", amount="3000", category="Work")
+    add_row(client, alice, "expenses", description="Rent", amount="950")
+    rows = json_body(client.get("/transactions", headers=alice.headers))
+    assert json_body(import_json(client, bob, rows)) == result(2, 0)
+    mine = json_body(client.get("/transactions", headers=bob.headers))
+    ignored = ("created_at", "updated_at", "version")
+    content = lambda row: {k: v for k, v in row.items() if k not in ignored}  # noqa: E731
+    assert sorted(map(content, mine), key=str) == sorted(map(content, rows), key=str)
+
+
+def test_a_dry_run_answers_the_same_and_writes_nothing(client, alice):
+    add_row(client, alice, "expenses", description="Coffee", amount="3.20", date="2026-11-03")
+    before = json_body(client.get("/sync", headers=alice.headers))
+    assert json_body(import_csv(client, alice, BANK, "?dry_run=true")) == result(3, 1)
+    assert json_body(client.get("/sync", headers=alice.headers)) == before
+    assert json_body(import_csv(client, alice, BANK, "?dry_run=false")) == result(3, 1)
+
+
+def test_a_bad_dry_run_value_is_a_400(client, alice):
+    response = import_csv(client, alice, BANK, "?dry_run=maybe")
+    assert_problem(
+        response,
+        400,
+        "Bad Request",
+        "The query has invalid parameters.",
+        {"dry_run": ["Not a valid boolean."]},
+    )
+
+
+def test_import_bumps_versions_and_keeps_the_running_totals(client, alice):
+    add_row(client, alice, "incomes", description="Before", amount="1")
+    assert json_body(import_csv(client, alice, BANK)) == result(4, 0)
+    changes = json_body(client.get("/sync?since=1", headers=alice.headers))
+    assert changes["server_knowledge"] == 5
+    assert [row["version"] for row in changes["changed"]] == [2, 3, 4, 5]
+    assert [row["description"] for row in changes["changed"]] == [
+        "Coffee",
+        "Coffee",
+        "Salary",
+        "Rent",
+    ]
+    listed = client.get("/expenses", headers=alice.headers)
+    assert listed.headers["X-Total-Count"] == "3"
+    assert balance(client, alice)["balance"] == D("2044.60")
+
+
+def test_empty_cells_mean_no_id_today_and_no_category(client, alice):
+    text = HEADER + ",INCOME,,Gift,5,,\n"
+    assert json_body(import_csv(client, alice, text)) == result(1, 0)
+    (row,) = json_body(client.get("/incomes", headers=alice.headers))
+    today = json_body(client.get("/incomes", headers=alice.headers))[0]["created_at"][:10]
+    assert (row["date"], row["category"], row["description"]) == (today, None, "Gift")
+
+
+def test_columns_may_come_in_any_order_with_a_byte_order_mark(client, alice):
+    text = "\ufeffamount,description,type\n12.5,Book,EXPENSE\n"
+    assert json_body(import_csv(client, alice, text)) == result(1, 0)
+    assert json_body(client.get("/expenses", headers=alice.headers))[0]["amount"] == D("-12.50")
+
+
+def test_an_empty_file_or_array_imports_nothing(client, alice):
+    assert json_body(import_csv(client, alice, "")) == result(0, 0)
+    assert json_body(import_csv(client, alice, HEADER)) == result(0, 0)
+    assert json_body(import_json(client, alice, [])) == result(0, 0)
+
+
+def test_every_bad_row_is_named_and_nothing_is_written(client, alice):
+    text = (
+        HEADER
+        + ",INCOME,2026-11-01,Fine,5,,\n"
+        + ",INCOME,2026-11-01,Negative,-5,,\n"
+        + "not-a-uuid,EXPENSE,2026-11-01,Bad id,5,,\n"
+        + ",TRANSFER,2026-11-01,What,5,,\n"
+        + ",EXPENSE,2026-13-01,,1.001,,\n"
+        + ",EXPENSE,2026-11-01,Short\n"
+    )
+    response = import_csv(client, alice, text)
+    assert_problem(
+        response,
+        422,
+        "Unprocessable Content",
+        INVALID_ROWS,
+        {
+            "row 2": {"amount": ["An income must be positive."]},
+            "row 3": {"id": ["Not a valid UUID."]},
+            "row 4": {"type": ["Must be one of: INCOME, EXPENSE."]},
+            "row 5": {
+                "date": ["Not a valid date."],
+                "description": ["Length must be between 1 and 255."],
+                "amount": ["An amount has at most 2 decimal places."],
+            },
+            "row 6": {"_schema": ["The row has 4 cells; the header names 7 columns."]},
+        },
+    )
+    assert rows_of(client, alice) == []
+
+
+def test_json_rows_are_checked_as_creates(client, alice):
+    rows = [
+        {"type": "EXPENSE", "description": "Fine", "amount": 5},
+        {"description": "No type", "amount": 5},
+        {"type": "INCOME", "description": "x", "amount": 1, "colour": "red"},
+        "not an object",
+        {"type": "INCOME", "description": "x", "amount": "HUGE"},
+        {"type": "INCOME", "description": "a\u0000b", "amount": 1},
+    ]
+    text = json.dumps(rows).replace('"HUGE"', "1.5e400")  # exact, never a float
+    headers = {**alice.headers, "Content-Type": "application/json"}
+    assert_problem(
+        client.post("/transactions/import", data=text, headers=headers),
+        422,
+        "Unprocessable Content",
+        INVALID_ROWS,
+        {
+            "row 2": {"type": ["Missing data for required field."]},
+            "row 3": {"colour": ["Unknown field."]},
+            "row 4": {"_schema": ["Invalid input type."]},
+            "row 5": {"amount": ["An amount must be at most 1000000000000 in absolute value."]},
+            "row 6": {"description": ["Must not contain the NUL character."]},
+        },
+    )
+    assert rows_of(client, alice) == []
+
+
+def test_at_most_100_bad_rows_are_listed(client, alice):
+    rows = [{"type": "INCOME", "description": "x", "amount": -1}] * 150
+    body = json_body(import_json(client, alice, rows), 422)
+    assert list(body["errors"]) == [f"row {n}" for n in range(1, 101)]
+
+
+def test_a_bad_row_after_full_batches_writes_nothing(client, alice):
+    rows = [{"type": "EXPENSE", "description": f"r{n}", "amount": 1} for n in range(2500)]
+    rows.append({"type": "EXPENSE", "description": "", "amount": 1})
+    body = json_body(import_json(client, alice, rows), 422)
+    assert body["errors"] == {"row 2501": {"description": ["Length must be between 1 and 255."]}}
+    assert balance(client, alice)["count"] == 0
+    assert json_body(client.get("/sync", headers=alice.headers))["server_knowledge"] == 0
+
+
+def test_more_than_10000_rows_is_a_413_and_nothing_is_written(client, alice):
+    text = HEADER + ",EXPENSE,2026-11-01,x,1,,\n" * 10_001
+    response = import_csv(client, alice, text)
+    assert_problem(response, 413, "Content Too Large", "An import takes at most 10000 rows.")
+    assert balance(client, alice)["count"] == 0
+
+
+def test_a_body_over_5_mib_is_a_413_but_over_1_mib_is_fine(client, alice):
+    description = "d" * 200
+    line = f",EXPENSE,2026-11-01,{description},1,,\n"
+    text = HEADER + line * (1024 * 1024 // len(line) + 10)  # over 1 MiB, under 10,000 rows
+    assert json_body(import_csv(client, alice, text))["created"] == text.count("\n") - 1
+    response = import_csv(client, alice, "x" * (5 * 1024 * 1024 + 1))
+    assert_problem(response, 413, "Content Too Large", "The request body is larger than 5 MiB.")
+
+
+@pytest.mark.parametrize(
+    ("text", "errors"),
+    [
+        ("a,type,description,amount\n", {"header": ["Unknown column: a."]}),
+        ("type,description\n", {"header": ["Missing column: amount."]}),
+        ("type,description,amount,amount\n", {"header": ["A column is named twice."]}),
+    ],
+)
+def test_a_csv_header_must_name_the_exports_columns(client, alice, text, errors):
+    detail = (
+        "The CSV header must name the export's columns: "
+        "id,type,date,description,amount,category,created_at."
+    )
+    assert_problem(import_csv(client, alice, text), 422, "Unprocessable Content", detail, errors)
+
+
+def test_a_body_that_cannot_be_read_is_a_400_or_415(client, alice):
+    headers = {**alice.headers, "Content-Type": "text/csv"}
+    response = client.post("/transactions/import", data=b"type\n\xff\xfe\n", headers=headers)
+    assert_problem(response, 400, "Bad Request", "The CSV is not UTF-8 text.")
+    response = import_json(client, alice, {"type": "INCOME"})
+    assert_problem(
+        response, 400, "Bad Request", "An import in JSON is an array of transaction objects."
+    )
+    headers = {**alice.headers, "Content-Type": "application/json"}
+    response = client.post("/transactions/import", data=b'[{"type": "INC', headers=headers)
+    assert_problem(response, 400, "Bad Request", "The request body is not valid JSON.")
+    response = client.post(
+        "/transactions/import", data=b"x", headers={**alice.headers, "Content-Type": "text/plain"}
+    )
+    assert_problem(
+        response,
+        415,
+        "Unsupported Media Type",
+        "An import is CSV (Content-Type: text/csv) or JSON (Content-Type: application/json).",
+    )
+
+
+def test_ten_thousand_rows_round_trip_through_export_and_import(client, alice, bob):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["type", "date", "description", "amount", "category"])
+    for n in range(10_000):
+        kind = "INCOME" if n % 7 == 0 else "EXPENSE"
+        day = f"2026-{n % 12 + 1:02d}-{n % 28 + 1:02d}"
+        writer.writerow(
+            [kind, day, f"Row {n % 500}", f"{n % 1000 + 1}.{n % 100:02d}", f"C{n % 13}"]
+        )
+    assert json_body(import_csv(client, alice, out.getvalue())) == result(10_000, 0)
+    exported = client.get("/transactions.csv", headers=alice.headers).get_data(as_text=True)
+    assert json_body(import_csv(client, alice, exported)) == result(0, 10_000)
+    assert json_body(import_csv(client, alice, out.getvalue())) == result(0, 10_000)
+    assert json_body(import_csv(client, bob, exported)) == result(10_000, 0)
+    assert balance(client, bob) == balance(client, alice)
+    again = client.get("/transactions.csv", headers=bob.headers).get_data(as_text=True)
+    assert cells_but_created_at(again) == cells_but_created_at(exported)
