@@ -59,14 +59,17 @@ test: $(VENV)/.dev-installed $(CATALOGS)
 	fi
 
 # Cashman against the ceiling app under wrk (installed with apt-get when missing), then sync for a
-# user owning 100,000 rows (GET /sync pages, POST /sync batches), on SQLite and, when
+# user owning 100,000 rows (GET /sync pages, POST /sync batches), then a month's budget and
+# 10,000-row imports, on SQLite and, when
 # TEST_DATABASE_URL is set, on that PostgreSQL (it empties it). Not part of `make test`.
 bench: $(VENV)/.dev-installed $(CATALOGS)
 	$(BIN)/python tests/perf/bench.py
 	PYTHONPATH=. $(BIN)/python tests/perf/bench_sync.py
+	PYTHONPATH=. $(BIN)/python tests/perf/bench_plans.py
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		$(BIN)/python tests/perf/bench.py --database-url "$$TEST_DATABASE_URL"; \
 		PYTHONPATH=. $(BIN)/python tests/perf/bench_sync.py --database-url "$$TEST_DATABASE_URL"; \
+		PYTHONPATH=. $(BIN)/python tests/perf/bench_plans.py --database-url "$$TEST_DATABASE_URL"; \
 	fi
 
 # Where the microseconds of one list, create and balance request go (in-process, no HTTP).

@@ -127,22 +127,44 @@ def test_gunicorn_hands_a_chunked_body_over_the_limit_to_a_413(live_server):
     """Found live: a chunked body over 1 MiB was cut there and answered as invalid JSON."""
     register(live_server, "carol")
     token = json_body(login(live_server, "carol"))["access_token"]
-    host, port = live_server.removeprefix("http://").split(":")
     chunks = [b'{"description": "', *[b"x" * 65536] * 20, b'", "amount": 1}']
+    answer = chunked_post(live_server, token, "/incomes", chunks, "application/json")
+    assert_problem(answer, 413, "Content Too Large", "The request body is larger than 1 MiB.")
+
+
+def chunked_post(base: str, token: str, path: str, chunks: list[bytes], media_type: str):
+    """POST a body in chunks (no Content-Length) and return (status, headers, JSON)."""
+    host, port = base.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         connection.request(
             "POST",
-            "/incomes",
+            path,
             body=iter(chunks),
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            headers={"Authorization": f"Bearer {token}", "Content-Type": media_type},
             encode_chunked=True,
         )
         response = connection.getresponse()
-        answer = (response.status, response.headers, json.loads(response.read()))
+        return response.status, response.headers, json.loads(response.read())
     finally:
         connection.close()
-    assert_problem(answer, 413, "Content Too Large", "The request body is larger than 1 MiB.")
+
+
+def test_gunicorn_hands_an_import_over_1_mib_in_chunks_to_the_app_up_to_5_mib(live_server):
+    register(live_server, "dave")
+    token = json_body(login(live_server, "dave"))["access_token"]
+    line = b",EXPENSE,2026-11-01," + b"d" * 200 + b",1.50,,\n"
+    rows = 1024 * 1024 // len(line) + 100  # over 1 MiB, under 10,000 rows
+    header = b"id,type,date,description,amount,category,created_at\n"
+    answer = chunked_post(
+        live_server, token, "/transactions/import", [header] + [line] * rows, "text/csv"
+    )
+    assert json_body(answer) == {"created": rows, "skipped_duplicates": 0}
+    balance = json_body(request(live_server, "GET", "/balance", token=token))
+    assert (balance["count"], balance["expenses"]) == (rows, -1.5 * rows)
+    chunks = [header, *[b"x" * 65536] * 81]  # 5 MiB and a chunk
+    answer = chunked_post(live_server, token, "/transactions/import", chunks, "text/csv")
+    assert_problem(answer, 413, "Content Too Large", "The request body is larger than 5 MiB.")
 
 
 @pytest.mark.parametrize(

@@ -203,7 +203,7 @@ def production_environ(url: str) -> dict[str, str]:
 
 def tokens_for(app, usernames: list[str]) -> dict[str, str]:
     with app.test_request_context():
-        return {name: issue_tokens(find_user(name))["access_token"] for name in usernames}
+        return {name: issue_tokens(find_user(name), "bench")["access_token"] for name in usernames}
 
 
 def main() -> None:

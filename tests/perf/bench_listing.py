@@ -93,7 +93,7 @@ def token_and_deep_cursor(app, username: str) -> tuple[str, str]:
 
     with app.test_request_context():
         user = find_user(username)
-        tokens = issue_tokens(user)
+        tokens = issue_tokens(user, "bench")
         rows = [row for batch in TransactionStore(user.id).batches(Filters()) for row in batch]
         return tokens["access_token"], encode_cursor(rows[-51])  # the last page holds 50
 
