@@ -323,6 +323,17 @@ def test_a_month_without_budgets_or_expenses_is_empty(client, alice):
     assert b'"budgeted": 0.00' in response.data
 
 
+def test_the_first_and_last_months_of_the_calendar_work(client, alice):
+    expense(client, alice, "1", "Food", date="9999-12-31")
+    json_body(put_budget(client, alice, "Food", "5", month="9999-12"))
+    assert month_plan(client, alice, "9999-12")["total"] == {
+        "budgeted": D("5.00"),
+        "spent": D("-1.00"),
+        "available": D("4.00"),
+    }
+    assert month_plan(client, alice, "0001-01")["categories"] == []
+
+
 def test_december_ends_at_the_year(client, alice):
     expense(client, alice, "1", "Food", date="2026-12-31")
     expense(client, alice, "2", "Food", date="2027-01-01")

@@ -1,6 +1,7 @@
 """Budgets: what a user plans to spend per category and month, and a month's plan against what
 was spent (the month's expenses per category, summed by the database from one index)."""
 
+import calendar
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -32,7 +33,7 @@ MONTH = union_all(
         Transaction.user_id == bindparam("user_id"),
         Transaction.type == Kind.EXPENSE,
         Transaction.date >= bindparam("month"),
-        Transaction.date < bindparam("next_month"),
+        Transaction.date <= bindparam("last_day"),
     )
     .group_by(Transaction.category),
 )
@@ -66,8 +67,9 @@ class MonthPlan:
     total: Line
 
 
-def next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+def last_day(month: date) -> date:
+    """The month's last day (without a next month to count from: 9999-12 has none)."""
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 class BudgetStore:
@@ -99,7 +101,7 @@ class BudgetStore:
     def month(self, month: date) -> MonthPlan:
         """Every category with a budget or an expense in the month, by name, uncategorised last;
         and the month's total."""
-        bound = {"user_id": self.user_id, "month": month, "next_month": next_month(month)}
+        bound = {"user_id": self.user_id, "month": month, "last_day": last_day(month)}
         budgeted: dict[str | None, int] = {}
         spent: dict[str | None, int] = {}
         for category, budget_cents, spent_cents in request_connection().execute(MONTH, bound):
