@@ -54,9 +54,9 @@ ROUTES = [
     (Summary, "/summary"),
     (Sync, "/sync"),
     (Categories, "/categories"),
-    (Category, "/categories/<path:name>"),
+    (Category, "/categories/<name:name>"),
     (MonthBudget, "/budgets/<month:month>"),
-    (Budget, "/budgets/<month:month>/<path:category>"),
+    (Budget, "/budgets/<month:month>/<name:category>"),
     (Health, "/health"),
     (Ready, "/health/ready"),
 ]
@@ -82,6 +82,13 @@ class MonthConverter(BaseConverter):
         return f"{value.year:04d}-{value.month:02d}"
 
 
+class NameConverter(BaseConverter):
+    """A category's name, URL-encoded: any text (a "/", even a leading one, or a line feed)."""
+
+    regex = r"[\s\S]+"
+    part_isolating = False
+
+
 class CashmanApi(Api):
     """flask-restful's `Api`, with errors left to the app's handlers (cashman.errors).
 
@@ -101,13 +108,14 @@ def register_api(app: Flask) -> None:
     """Mount every resource, each path with and without a trailing slash (no redirects) unless it
     ends in a category, the
     OpenAPI document at /openapi.json and Swagger UI (files from flask-swagger-ui) at /docs/."""
-    app.url_map.converters["month"] = MonthConverter
+    app.url_map.converters |= {"month": MonthConverter, "name": NameConverter}
     api = CashmanApi(app)
     api.representations = {"application/json": output_json}
     for resource, path in ROUTES + UNDOCUMENTED_ROUTES:
-        # A path ending in a name that may itself end in "/" (a category) has no other form.
-        forms = (path,) if path.endswith(">") and "<path:" in path else (path, f"{path}/")
-        api.add_resource(resource, *forms)
+        if "<name:" in path:  # a name may end in "/" or hold "//": the path is taken as it is
+            api.add_resource(resource, path, merge_slashes=False)
+        else:
+            api.add_resource(resource, path, f"{path}/")
     app.extensions["openapi"] = build_spec(ROUTES)
     docs = get_swaggerui_blueprint("/docs", "/openapi.json", blueprint_name="docs")
     app.register_blueprint(docs)

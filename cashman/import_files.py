@@ -3,11 +3,13 @@ or a JSON array of transaction objects. Memory holds a row, not the file."""
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 import ijson
+from ijson.backends import python as ijson_python
+from ijson.common import ObjectBuilder
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from .errors import FieldErrors
@@ -20,6 +22,11 @@ SERVER_FIELDS = ("created_at", "updated_at", "version")
 EMPTY_IS_ABSENT = ("id", "date")  # an empty cell: no id (the server makes one), today
 TEXT_COLUMNS = ("description", "category")  # the cells the export guards against formulas
 WHITESPACE = b" \t\r\n"
+BOM = b"\xef\xbb\xbf"
+MAX_DEPTH = 16  # of a row's values: a transaction object has none
+MAX_HEADER_PROBLEMS = 10
+MAX_FIELDS = 10  # of a row: a transaction object as answered has 9
+NESTING = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,7 @@ class UnreadableRow:
     errors: dict[str, list[str]]
 
 
-def read_rows(body: IO[bytes], mimetype: str) -> Iterator[Any]:
+def read_rows(body: IO[bytes], mimetype: str) -> Generator[Any]:
     """Each row of the body: a dict of its fields as given (without the server's own), an
     `UnreadableRow`, or a JSON array's item that is no object, as it is."""
     if mimetype == "text/csv":
@@ -78,7 +85,7 @@ def _checked_header(header: list[str]) -> list[str]:
         problems.append(_("A column is named twice."))
     if problems:
         raise FieldErrors(
-            {"header": problems},
+            {"header": problems[:MAX_HEADER_PROBLEMS]},
             422,
             _("The CSV header must name the export's columns: {columns}.").format(
                 columns=",".join(COLUMNS)
@@ -93,27 +100,62 @@ def _csv_row(columns: list[str], cells: list[str]) -> dict[str, Any] | Unreadabl
         return UnreadableRow({"_schema": [message.format(found=len(cells), expected=len(columns))]})
     row: dict[str, Any] = {}
     for name, cell in zip(columns, cells, strict=True):
-        if name in TEXT_COLUMNS:
-            cell = undefuse(cell)
+        cell = undefuse(cell) if name in TEXT_COLUMNS else cell.strip()
         if cell == "" and name in EMPTY_IS_ABSENT:
             continue
-        row[name] = None if cell == "" and name == "category" else cell
+        row[name] = None if name == "category" and not cell.strip() else cell
     return without_server_fields(row)
 
 
 def _json_rows(body: IO[bytes]) -> Iterator[Any]:
-    if _first_byte(body) != b"[":
-        raise BadRequest(_("An import in JSON is an array of transaction objects."))
+    """Each item of the top-level array, built from the parser's events one item at a time.
+
+    ijson's pure-Python parser: its C one crashes the process on an integer of over 4,300
+    digits. Items are built here, not by `ijson.items`, whose prefixes grow with the square of
+    the nesting; nesting deeper than MAX_DEPTH is refused.
+    """
+    _start_of_array(body)
+    events = ijson_python.basic_parse(body, use_float=False)
     try:
-        for item in ijson.items(body, "item", use_float=False):
-            yield without_server_fields(item) if isinstance(item, dict) else item
+        next(events)  # the array's start
+        depth, item, keys, repeated = 0, ObjectBuilder(), set(), False
+        for event, value in events:
+            depth += NESTING.get(event, 0)
+            if depth < 0:  # the array's end
+                break
+            if depth > MAX_DEPTH:
+                raise BadRequest(_("The JSON is nested too deeply."))
+            if event == "map_key" and depth == 1:
+                repeated = repeated or value in keys
+                keys.add(value)
+            item.event(event, value)
+            if depth == 0:
+                yield _json_row(item.value, repeated)
+                item, keys, repeated = ObjectBuilder(), set(), False
+        for _rest in events:  # anything after the array is an error
+            pass
     except ijson.JSONError:
         raise BadRequest(_("The request body is not valid JSON.")) from None
 
 
-def _first_byte(body: IO[bytes]) -> bytes:
-    """The body's first byte that is not white space (or a UTF-8 byte order mark); the body is
-    left at its start."""
-    start = body.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip(WHITESPACE)
-    body.seek(0)
-    return start[:1]
+def _json_row(item: Any, repeated_key: bool) -> Any:
+    if not isinstance(item, dict):
+        return item
+    if repeated_key:  # ambiguous, as everywhere in the API ({"amount": 1, "amount": 1000})
+        return UnreadableRow({"_schema": [_("A field is named twice.")]})
+    if len(item) > MAX_FIELDS:  # spared from naming each unknown one
+        return UnreadableRow(
+            {"_schema": [_("A transaction has at most {n} fields.").format(n=MAX_FIELDS)]}
+        )
+    return without_server_fields(item)
+
+
+def _start_of_array(body: IO[bytes]) -> None:
+    """Refuse a body that is not an array; leave it at its start, past a byte order mark."""
+    start = 3 if body.read(3) == BOM else 0
+    body.seek(start)
+    while (chunk := body.read(4096)) and not chunk.lstrip(WHITESPACE):
+        pass
+    if chunk.lstrip(WHITESPACE)[:1] != b"[":
+        raise BadRequest(_("An import in JSON is an array of transaction objects."))
+    body.seek(start)

@@ -1,5 +1,6 @@
 """JSON that keeps money exact: numbers with a fraction load as `Decimal` and dump as written."""
 
+import decimal
 from typing import Any
 
 import simplejson
@@ -50,3 +51,5 @@ class ExactJSONProvider(DefaultJSONProvider):
         except RecursionError:
             # Flask answers 400 for a ValueError; a deeply nested body is just malformed input.
             raise ValueError("JSON nested too deeply") from None
+        except decimal.InvalidOperation:  # an exponent beyond what a Decimal holds (1e10**20)
+            raise ValueError("a number out of range") from None

@@ -338,3 +338,22 @@ def test_december_ends_at_the_year(client, alice):
     expense(client, alice, "1", "Food", date="2026-12-31")
     expense(client, alice, "2", "Food", date="2027-01-01")
     assert month_plan(client, alice, "2026-12")["total"]["spent"] == D("-1.00")
+
+
+@pytest.mark.parametrize("path", ["a%00b", "x" * 65, "%20%20"])
+def test_a_name_no_category_can_have_is_a_404_on_reads_deletes_and_renames(client, alice, path):
+    for response in (
+        client.get(f"/budgets/2026-11/{path}", headers=alice.headers),
+        client.delete(f"/budgets/2026-11/{path}", headers=alice.headers),
+        client.patch(f"/categories/{path}", json={"name": "x"}, headers=alice.headers),
+    ):
+        assert_problem(response, 404, "Not Found", NOT_FOUND)
+
+
+def test_names_in_paths_are_trimmed_as_stored(client, alice):
+    json_body(put_budget(client, alice, " Food ", "1"))
+    assert (
+        json_body(client.get("/budgets/2026-11/%20Food%20", headers=alice.headers))["category"]
+        == "Food"
+    )
+    assert client.delete("/budgets/2026-11/%20Food%20", headers=alice.headers).status_code == 204

@@ -362,3 +362,99 @@ def test_ten_thousand_rows_round_trip_through_export_and_import(client, alice, b
     assert balance(client, bob) == balance(client, alice)
     again = client.get("/transactions.csv", headers=bob.headers).get_data(as_text=True)
     assert cells_but_created_at(again) == cells_but_created_at(exported)
+
+
+def post_json_text(client, account, text: bytes | str):
+    headers = {**account.headers, "Content-Type": "application/json"}
+    return client.post("/transactions/import", data=text, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        (b"[" + b"9" * 5000 + b"]", "The request body is not valid JSON."),  # no int of 5000 digits
+        (b"[1e99999999999999999999]", "The request body is not valid JSON."),
+        (b"[1] x", "The request body is not valid JSON."),
+        (b"[" * 20 + b"]" * 20, "The JSON is nested too deeply."),
+        (b"[" + b"[" * 60_000 + b"]" * 60_000 + b"]", "The JSON is nested too deeply."),
+        (
+            b" " * 10_000 + b'{"type": "INCOME"}',
+            "An import in JSON is an array of transaction objects.",
+        ),
+    ],
+)
+def test_json_that_cannot_be_read_is_a_400(client, alice, text, detail):
+    assert_problem(post_json_text(client, alice, text), 400, "Bad Request", detail)
+    assert balance(client, alice)["count"] == 0
+
+
+def test_json_with_a_byte_order_mark_or_much_leading_space_is_read(client, alice):
+    row = b'{"type": "income", "description": "Gift", "amount": 5}'
+    assert json_body(post_json_text(client, alice, b"\xef\xbb\xbf[" + row + b"]")) == result(1, 0)
+    assert json_body(post_json_text(client, alice, b" " * 10_000 + b"[" + row + b"]")) == result(
+        0, 1
+    )
+
+
+def test_json_rows_that_are_ambiguous_too_wide_or_not_text_are_bad_rows(client, alice):
+    wide = {"type": "INCOME", "description": "x", "amount": 1} | {f"k{n}": n for n in range(300)}
+    text = (
+        b'[{"type": "INCOME", "description": "x", "amount": 1, "amount": 1000},'
+        + json.dumps(wide).encode()
+        + b',{"type": "INCOME", "description": "a\\ud800b", "amount": 1}]'
+    )
+    assert_problem(
+        post_json_text(client, alice, text),
+        422,
+        "Unprocessable Content",
+        INVALID_ROWS,
+        {
+            "row 1": {"_schema": ["A field is named twice."]},
+            "row 2": {"_schema": ["A transaction has at most 10 fields."]},
+            "row 3": {"description": ["Must not contain unpaired surrogate code points."]},
+        },
+    )
+
+
+def test_csv_cells_are_trimmed_and_types_read_in_any_case(client, alice):
+    text = "type,date,description,amount,category\n income , 2026-11-01 ,Gift, 12.50 ,   \n"
+    assert json_body(import_csv(client, alice, text)) == result(1, 0)
+    assert rows_of(client, alice) == [("INCOME", "2026-11-01", "Gift", D("12.50"), None)]
+
+
+def test_more_than_10000_json_rows_is_a_413(client, alice):
+    rows = [{"type": "EXPENSE", "description": "x", "amount": 1}] * 10_001
+    response = import_json(client, alice, rows)
+    assert_problem(response, 413, "Content Too Large", "An import takes at most 10000 rows.")
+    assert balance(client, alice)["count"] == 0
+
+
+def test_a_dry_run_of_a_bad_file_is_the_same_422(client, alice):
+    rows = [{"type": "INCOME", "description": "x", "amount": -1}]
+    response = import_json(client, alice, rows, "?dry_run=true")
+    assert_problem(
+        response,
+        422,
+        "Unprocessable Content",
+        INVALID_ROWS,
+        {
+            "row 1": {"amount": ["An income must be positive."]},
+        },
+    )
+
+
+def test_rows_are_numbered_as_data_rows_whatever_their_lines(client, alice):
+    text = HEADER + ',INCOME,2026-11-01,"two\nlines",5,,\n\n,INCOME,2026-11-01,Bad,-5,,\n'
+    body = json_body(import_csv(client, alice, text), 422)
+    assert body["errors"] == {"row 2": {"amount": ["An income must be positive."]}}
+
+
+def test_versions_run_on_across_batches(client, alice):
+    rows = [{"type": "EXPENSE", "description": f"r{n}", "amount": 1} for n in range(2500)]
+    assert json_body(import_json(client, alice, rows)) == result(2500, 0)
+    changes = json_body(client.get("/sync?limit=1000&since=1499", headers=alice.headers))
+    assert [row["version"] for row in changes["changed"]] == list(range(1500, 2500 + 1))[:1000]
+    assert [row["description"] for row in changes["changed"][:2]] == ["r1499", "r1500"]
+    assert (
+        json_body(client.get("/sync?since=2500", headers=alice.headers))["server_knowledge"] == 2500
+    )

@@ -35,11 +35,12 @@ POSITIVE_NUMERIC_STRING = r"\+?[0-9]+(\.[0-9]+)?"
 
 API_VERSION = "1.1.0"  # the same as pyproject.toml's (a test checks)
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+MONTH_PATTERN = "(?!0000)[0-9]{4}-(0[1-9]|1[0-2])"  # year 1 to 9999
 # What each route converter takes (cashman.api): ids, months, and names (URL-encoded).
 PATH_SCHEMAS = {
     "uuid": {"type": "string", "format": "uuid", "pattern": f"^{UUID_PATTERN}$"},
-    "month": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$", "examples": ["2026-12"]},
-    "path": {
+    "month": {"type": "string", "pattern": f"^{MONTH_PATTERN}$", "examples": ["2026-12"]},
+    "name": {
         "type": "string",
         "minLength": 1,
         "description": "A category name, URL-encoded (spaces, /, non-ASCII).",

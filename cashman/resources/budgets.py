@@ -43,7 +43,8 @@ class Category(Resource):
         transaction gets a new `version`, so offline clients learn of it through /sync.
         """
         new_name = load_body(category_name_schema)["name"]
-        return category_schema.dump(CategoryStore(current_user_id()).rename(name, new_name)), 200
+        store = CategoryStore(current_user_id())
+        return category_schema.dump(store.rename(_known_name(name), new_name)), 200
 
 
 class Budget(Resource):
@@ -52,7 +53,7 @@ class Budget(Resource):
     @documented(returns=budget_schema, tag="budgets")
     def get(self, month: date, category: str):
         """Return the budget."""
-        budget = BudgetStore(current_user_id()).get(month, category)
+        budget = BudgetStore(current_user_id()).get(month, _known_name(category))
         if budget is None:
             raise NotFound()
         return budget_schema.dump(budget), 200
@@ -67,7 +68,7 @@ class Budget(Resource):
     @documented(status=204, tag="budgets")
     def delete(self, month: date, category: str):
         """Delete the budget."""
-        if not BudgetStore(current_user_id()).delete(month, category):
+        if not BudgetStore(current_user_id()).delete(month, _known_name(category)):
             raise NotFound()
         return Response(status=204)
 
@@ -85,8 +86,17 @@ class MonthBudget(Resource):
         return month_budget_schema.dump(BudgetStore(current_user_id()).month(month)), 200
 
 
+def _known_name(text: str) -> str:
+    """A category from the path, trimmed as stored; one no row or budget can have is a 404."""
+    try:
+        return category_name_schema.load({"name": text})["name"]
+    except ValidationError:
+        raise NotFound() from None
+
+
 def _category_name(text: str) -> str:
-    """A category from the path, held to the rules of a transaction's (errors name `category`)."""
+    """A category from the path for a new budget, held to the rules of a transaction's (errors
+    name `category`)."""
     try:
         return category_name_schema.load({"name": text})["name"]
     except ValidationError as error:

@@ -2,6 +2,7 @@
 skipped, streamed from the spooled body a batch at a time."""
 
 from collections.abc import Iterable
+from contextlib import closing
 from typing import Any
 
 from flask import request
@@ -50,8 +51,8 @@ class TransactionImport(Resource):
     def post(self):
         """Import rows; `dry_run=true` answers the same and writes nothing."""
         dry_run = load_query(import_query_schema)["dry_run"]
-        rows = read_rows(spooled_body(), request.mimetype)
-        result = import_all(Import(current_user_id()), rows, dry_run)
+        with closing(read_rows(spooled_body(), request.mimetype)) as rows:
+            result = import_all(Import(current_user_id()), rows, dry_run)
         return import_result_schema.dump(result), 200
 
 

@@ -57,8 +57,11 @@ def load_row(row: Any) -> tuple[Kind, dict[str, Any]] | dict[str, list[str]]:
         return {"_schema": [_("Invalid input type.")]}
     content = dict(row)
     errors: dict[str, list[str]] = {}
+    kind_name = content.pop("type", missing)
+    if isinstance(kind_name, str):  # a bank's file may say "income" or " Expense "
+        kind_name = kind_name.strip().upper()
     try:
-        kind = Kind[TYPE.deserialize(content.pop("type", missing))]
+        kind = Kind[TYPE.deserialize(kind_name)]
     except ValidationError as error:
         kind, errors = None, {"type": error.messages}
     try:

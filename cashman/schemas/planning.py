@@ -8,7 +8,10 @@ from .bodies import BodySchema
 from .fields import Money, TrimmedText, YearMonth
 from .responses import ResponseSchema
 
-MONTH_FIELD = {"description": "The month, YYYY-MM.", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}
+MONTH_FIELD = {
+    "description": "The month, YYYY-MM.",
+    "pattern": "^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])$",
+}
 
 
 class CategorySchema(ResponseSchema):

@@ -70,6 +70,7 @@ class HealthSchema(ResponseSchema):
 
 
 MESSAGES = {"type": "array", "items": {"type": "string"}}
+ROW_MESSAGES = {"type": "object", "additionalProperties": MESSAGES}  # an import's bad row
 
 
 class ProblemSchema(ResponseSchema):
@@ -81,12 +82,10 @@ class ProblemSchema(ResponseSchema):
     detail = fields.String(required=True)
     errors = fields.Dict(
         keys=fields.String(),
-        values=fields.Raw(metadata={"oneOf": [MESSAGES, {"additionalProperties": MESSAGES}]}),
+        values=fields.Raw(metadata={"oneOf": [MESSAGES, ROW_MESSAGES]}),
         metadata={"description": "Each invalid field, parameter or header with its messages."},
     )
-    request_id = fields.String(
-        required=True, metadata={"description": "The request's X-Request-ID, for support."}
-    )
+    request_id = fields.String(required=True, metadata={"description": "Its X-Request-ID."})
 
 
 class JWKSchema(ResponseSchema):

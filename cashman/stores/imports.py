@@ -4,8 +4,9 @@ A row with an `id` is a duplicate when the user has that id (whatever its conten
 without one is a duplicate of a stored row of the same type, date, amount and description: the
 n-th such row of the file matches the n-th stored one, so a file with three identical coffees
 against two stored creates one. Stored means stored before the import: rows it creates match
-nothing. The user's write lock is taken first and held to the end, so the counts stay true and
-the new rows' versions are consecutive.
+nothing. The user's write lock is taken before the first batch is written (a file refused in its
+first batch never takes it) and held to the end, so the counts stay true and the new rows'
+versions are consecutive.
 """
 
 from datetime import date
@@ -47,13 +48,18 @@ class Import:
 
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
-        self.before = self.knowledge = lock_counter(user_id)  # first: the lock keeps counts true
+        self.before: int | None = None  # the counter when the lock was taken, at the first batch
+        self.knowledge = 0
         self.unmatched: dict[Key, int] = {}  # stored rows no row of the file has matched yet
         self.dates_read: set[date] = set()
         self.created = self.skipped_duplicates = 0
 
     def add(self, rows: list[tuple[Kind, dict[str, Any]]]) -> None:
         """Create the rows that are no duplicates, in one executemany."""
+        if not rows:
+            return
+        if self.before is None:  # first: the lock keeps the counts true to the end
+            self.before = self.knowledge = lock_counter(self.user_id)
         ids = [content["id"] for _, content in rows if "id" in content]
         known = set(find_rows(self.user_id, ids)) if ids else set()
         self._read_stored({content["date"] for _, content in rows if "id" not in content})
@@ -70,7 +76,7 @@ class Import:
 
     def finish(self, keep: bool) -> None:
         """Commit everything (`keep`), or write nothing: a dry run, or a file with a bad row."""
-        if not keep:
+        if not keep or self.before is None:
             db.session.rollback()
             return
         advance_counter(self.user_id, self.knowledge)
