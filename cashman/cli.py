@@ -1,9 +1,13 @@
-"""Command-line tools: `flask --app wsgi demo` and `flask --app wsgi openapi`."""
+"""Command-line tools: `flask --app wsgi demo`, `seed` and `openapi`."""
 
 import json
+import random
 import secrets
-from datetime import UTC, datetime
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import click
 from flask import Flask, current_app
@@ -12,6 +16,7 @@ from flask.cli import with_appcontext
 from .models import Kind
 from .passwords import hash_password
 from .schemas.responses import transaction_rows
+from .stores.imports import append_rows
 from .stores.transactions import TransactionStore
 from .stores.users import add_user, find_user
 
@@ -44,6 +49,65 @@ def demo_command(password: str | None) -> None:
     )
 
 
+# What a seeded user spends on: (weight, description, category, lowest, highest amount).
+SPENDING = [
+    (30, "Coffee", "Eating out", 2, 6),
+    (14, "Supermarket", "Groceries", 12, 160),
+    (10, "Metro ticket", "Transport", 2, 4),
+    (9, "Restaurant", "Eating out", 15, 90),
+    (7, "Online order", "Shopping", 8, 250),
+    (5, "Pharmacy", "Health", 4, 60),
+    (4, "Cinema", "Leisure", 9, 30),
+    (3, "Electricity bill", "Home", 40, 140),
+    (3, "Cash withdrawal", None, 20, 200),
+    (2, "Rent", "Home", 900, 1400),
+]
+EARNING = [(6, "Salary", "Work", 2400, 4800), (4, "Refund", None, 3, 120)]
+SEED_DAYS = 730  # rows fall in the last two years
+SEED_INCOME_SHARE = 0.05
+
+
+def sample_rows(
+    count: int, rng: random.Random, today: date
+) -> Iterator[tuple[Kind, dict[str, Any]]]:
+    """`count` realistic rows: mostly small expenses, some bills, a few incomes."""
+    for _ in range(count):
+        kind = Kind.INCOME if rng.random() < SEED_INCOME_SHARE else Kind.EXPENSE
+        choices = EARNING if kind is Kind.INCOME else SPENDING
+        _, description, category, low, high = rng.choices(choices, [c[0] for c in choices])[0]
+        cents = rng.randint(low * 100, high * 100)
+        amount = Decimal(cents if kind is Kind.INCOME else -cents).scaleb(-2)
+        day = today - timedelta(days=rng.randrange(SEED_DAYS))
+        yield (
+            kind,
+            {"description": description, "amount": amount, "category": category, "date": day},
+        )
+
+
+@click.command("seed")
+@with_appcontext
+@click.argument("username")
+@click.option("--rows", type=click.IntRange(1, 10_000_000), default=1000, show_default=True)
+@click.option("--password", help="For a new user (default: a random one).")
+@click.option("--random-seed", type=int, default=0, show_default=True)
+def seed_command(username: str, rows: int, password: str | None, random_seed: int) -> None:
+    """Give USERNAME (created when new) ROWS realistic transactions over the last two years."""
+    user = find_user(username)
+    if user is None:
+        password = password or secrets.token_urlsafe(12)
+        if not (user := add_user(username, hash_password(password))):
+            raise click.ClickException(f"the user {username!r} could not be created")
+        click.echo(f"Created user {username!r} (password: {password}).")
+    started = time.perf_counter()
+    today = datetime.now(UTC).date()
+    created = append_rows(user.id, sample_rows(rows, random.Random(random_seed), today))
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Added {created} transactions to {username!r} in {seconds:.2f} s "
+        f"({created / seconds:,.0f} rows/s)."
+    )
+
+
 @click.command("openapi")
 @with_appcontext
 def openapi_command() -> None:
@@ -53,4 +117,5 @@ def openapi_command() -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
+    app.cli.add_command(seed_command)
     app.cli.add_command(openapi_command)

@@ -1,4 +1,5 @@
-"""An import: rows created in batches inside one database transaction, duplicates skipped.
+"""Rows created in bulk, in batches inside one database transaction: an import, with its
+duplicates skipped, and a seed (`flask seed`).
 
 A row with an `id` is a duplicate when the user has that id (whatever its content). A row
 without one is a duplicate of a stored row of the same type, date, amount and description: the
@@ -9,6 +10,7 @@ first batch never takes it) and held to the end, so the counts stay true and the
 versions are consecutive.
 """
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -18,7 +20,7 @@ from ..database import db, request_connection
 from ..models import Kind, Transaction
 from ..money import to_cents
 from .totals import advance_counter, lock_counter
-from .writes import find_rows, insert_rows, new_row
+from .writes import add_rows, find_rows, new_row
 
 Key = tuple[Kind, date, int, str]  # type, date, amount in cents, description
 
@@ -70,9 +72,8 @@ class Import:
                 continue
             self.knowledge += 1
             new_rows.append(new_row(self.user_id, kind, content, self.knowledge))
-        if new_rows:
-            insert_rows(self.user_id, new_rows)
-            self.created += len(new_rows)
+        add_rows(self.user_id, new_rows)
+        self.created += len(new_rows)
 
     def finish(self, keep: bool) -> None:
         """Commit everything (`keep`), or write nothing: a dry run, or a file with a bad row."""
@@ -102,3 +103,22 @@ class Import:
         for kind, day, cents, description, count in request_connection().execute(STORED_ON, bound):
             self.unmatched[(kind, day, cents, description)] = count
         self.dates_read |= dates
+
+
+def append_rows(
+    user_id: int, rows: Iterable[tuple[Kind, dict[str, Any]]], batch: int = 5000
+) -> int:
+    """Create every row (no duplicate check) under the user's next versions, a batch at a time,
+    and commit; return how many. Under the user's write lock, as any write."""
+    knowledge = start = lock_counter(user_id)
+    pending: list[dict[str, Any]] = []
+    for kind, content in rows:
+        knowledge += 1
+        pending.append(new_row(user_id, kind, content, knowledge))
+        if len(pending) == batch:
+            add_rows(user_id, pending)
+            pending.clear()
+    add_rows(user_id, pending)
+    advance_counter(user_id, knowledge)
+    db.session.commit()
+    return knowledge - start
