@@ -21,7 +21,7 @@ from typing import IO
 from flask import Flask, Response, current_app, g, request
 from flask_cors import CORS
 from flask_jwt_extended import get_jwt_identity
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.msgspec import MsgspecFormatter
 from werkzeug.exceptions import (
     NotFound,
     RequestEntityTooLarge,
@@ -217,7 +217,7 @@ def _log_as_json(app: Flask) -> None:
     """One JSON object per line on stderr for the request log, app errors and limiter events."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter(
+        MsgspecFormatter(  # python-json-logger's, encoding with msgspec: a line in a few µs
             "{levelname}{name}{message}",
             style="{",
             rename_fields={"levelname": "level", "name": "logger"},

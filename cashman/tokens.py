@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import (
-    JWTManager,
     create_access_token,
     create_refresh_token,
     get_jwt,
@@ -29,8 +28,9 @@ from .i18n import _, _l
 from .keys import SigningKeys, load_signing_keys
 from .models import LoginSession, User
 from .stores.logins import LoginStore, login_owner
+from .token_cache import RememberingJWTManager
 
-jwt = JWTManager()
+jwt = RememberingJWTManager()
 logger = logging.getLogger(__name__)
 
 # Why a token whose claims are not the ones Cashman issues is refused (see `_verifying_key`).

@@ -34,9 +34,7 @@ def tutorial(client, alice):
 def test_balance_of_the_tutorial(client, alice, tutorial):
     response = client.get("/balance", headers=alice.headers)
     assert response.status_code == 200
-    assert response.data == (
-        b'{"income": 5200.00, "expenses": -150.00, "balance": 5050.00, "count": 4}\n'
-    )
+    assert response.data == (b'{"income":5200.00,"expenses":-150.00,"balance":5050.00,"count":4}\n')
 
 
 def test_balance_with_no_rows_is_all_zero(client, alice):
@@ -74,8 +72,7 @@ def test_sums_are_exact_at_any_size(client, alice):
     add_row(client, alice, "expenses", amount="0.01")
     response = client.get("/balance", headers=alice.headers)
     assert response.data == (
-        b'{"income": 2000000000000.28, "expenses": -0.01, '
-        b'"balance": 2000000000000.27, "count": 5}\n'
+        b'{"income":2000000000000.28,"expenses":-0.01,"balance":2000000000000.27,"count":5}\n'
     )
     filtered = client.get("/balance?from=2000-01-01", headers=alice.headers)  # summed row by row
     assert filtered.data == response.data
@@ -123,7 +120,7 @@ def test_summary_amounts_print_two_decimals(client, alice):
     add_row(client, alice, "incomes", amount=3, date="2026-01-01")
     response = client.get("/summary?group=month", headers=alice.headers)
     assert response.data == (
-        b'[{"key": "2026-01", "income": 3.00, "expenses": 0.00, "balance": 3.00, "count": 1}]\n'
+        b'[{"key":"2026-01","income":3.00,"expenses":0.00,"balance":3.00,"count":1}]\n'
     )
 
 

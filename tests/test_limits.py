@@ -199,7 +199,7 @@ def test_a_redis_that_never_answers_costs_a_bounded_wait_then_limits_count_in_me
         warnings = [
             json.loads(line)
             for line in server.output().splitlines()
-            if '"logger": "flask-limiter"' in line
+            if '"logger":"flask-limiter"' in line
         ]
     another_app()  # empties the tables the server wrote to
     # Bounded, not hung: before the fix the first one waited for gunicorn's 30 s worker timeout.

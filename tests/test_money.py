@@ -45,11 +45,11 @@ def test_accepted_amounts_are_stored_and_returned_exactly(
 ):
     response = post_raw(client, alice, "incomes", amount_json)
     assert response.status_code == 201, response.get_json()
-    assert b'"amount": ' + printed + b"," in response.data
+    assert b'"amount":' + printed + b"," in response.data
     with app.app_context():
         assert db.session.scalar(select(Transaction.amount_cents)) == stored_cents
     listed = client.get("/incomes", headers=alice.headers)
-    assert b'"amount": ' + printed + b"," in listed.data
+    assert b'"amount":' + printed + b"," in listed.data
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ def test_create_returns_the_row_with_its_location(client, alice, collection, kin
         "updated_at": body["created_at"],
         "version": 1,
     }
-    assert b'"amount": ' + (b"-" if sign < 0 else b"") + b"5000.50" in response.data
+    assert b'"amount":' + (b"-" if sign < 0 else b"") + b"5000.50" in response.data
 
 
 @pytest.mark.parametrize(("collection", "kind", "sign"), KINDS)

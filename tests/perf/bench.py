@@ -8,6 +8,10 @@ Cashman / ceiling: the headline, since absolute figures move from run to run on 
     list     GET /incomes, first page of 50 with its headers; the user owns 10,000 rows
     create   POST /incomes
     balance  GET /balance over 10,000 rows
+    budget month       GET /budgets/2020-06 of a user owning 100,000 rows
+    sync page from 0   GET /sync?limit=500 of that user (500 rows in their latest state)
+    sync page, recent  GET /sync?limit=500&since=99500: the last 500 changes
+    refresh            POST /auth/refresh (a new pair each time)
     scale    first page p50 at one connection, for a user owning 100 and one owning 100,000 rows
 
 The database is emptied and seeded: a temporary SQLite file by default, or --database-url.
@@ -198,7 +202,15 @@ def production_environ(url: str) -> dict[str, str]:
         "JWT_ACCESS_TOKEN_EXPIRES": "7200",
         "DATABASE_URL": url,
         "RATE_LIMIT_API_USER": "1000000000 per minute",
+        "REFRESH_REUSE_GRACE_SECONDS": "86400",
     }
+
+
+def refresh_token_for(app, username: str) -> str:
+    """A refresh token, presented again and again: within REFRESH_REUSE_GRACE_SECONDS (set
+    beyond the benchmark's length) each use rotates it and answers a new pair, as a retry does."""
+    with app.test_request_context():
+        return issue_tokens(find_user(username), "bench")["refresh_token"]
 
 
 def tokens_for(app, usernames: list[str]) -> dict[str, str]:
@@ -219,12 +231,18 @@ def main() -> None:
         for name, rows in [("list", 10_000), ("small", 100), ("large", 100_000), ("writer", 0)]:
             seed(app, name, rows)
         tokens = tokens_for(app, ["list", "small", "large", "writer"])
+        refresh = refresh_token_for(app, "writer")
         env = production_environ(url)
         body = '{"description": "Salary", "amount": "5000.00", "category": "work"}'
+        recent = f"/sync?limit=500&since={100_000 - 500}"
         scenarios = {
             "list": ("/incomes", lua(tokens["list"]), lua(None)),
             "create": ("/incomes", lua(tokens["writer"], "POST", body), lua(None, "POST", body)),
             "balance": ("/balance", lua(tokens["list"]), lua(None)),
+            "budget month": ("/budgets/2020-06", lua(tokens["large"]), lua(None)),
+            "sync page from 0": ("/sync?limit=500", lua(tokens["large"]), lua(None)),
+            "sync page, recent": (recent, lua(tokens["large"]), lua(None)),
+            "refresh": ("/auth/refresh", lua(refresh, "POST"), lua(None, "POST")),
         }
         with (
             gunicorn("wsgi:app", env) as (cashman, cashman_pid),

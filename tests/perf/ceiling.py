@@ -20,6 +20,32 @@ ROW = {
     "updated_at": "2026-11-23T21:53:26.123456+00:00",
 }
 PAGE = json.dumps([{**ROW, "id": n} for n in range(50, 0, -1)])
+SYNC_PAGE = json.dumps(
+    {
+        "server_knowledge": 500,
+        "has_more": True,
+        "changed": [{**ROW, "id": n, "version": n} for n in range(1, 501)],
+        "deleted": [],
+    }
+)
+MONTH = json.dumps(
+    {
+        "month": "2020-06",
+        "categories": [
+            {"category": name, "budgeted": 900.0, "spent": -450.0, "available": 450.0}
+            for name in ("food", "rent", "travel", "work")
+        ],
+        "total": {"budgeted": 2700.0, "spent": -1800.0, "available": 900.0},
+    }
+)
+TOKENS = json.dumps(
+    {
+        "access_token": "x" * 300,
+        "refresh_token": "y" * 300,
+        "token_type": "Bearer",
+        "expires_in": 900,
+    }
+)
 
 app = Flask(__name__)
 
@@ -38,3 +64,18 @@ def create() -> Response:
 @app.get("/balance")
 def balance() -> Response:
     return Response('{"income": 5200.00, "expenses": -150.00, "balance": 5050.00, "count": 4}')
+
+
+@app.get("/budgets/<month>")
+def budget_month(month: str) -> Response:
+    return Response(MONTH, mimetype="application/json")
+
+
+@app.get("/sync")
+def sync() -> Response:
+    return Response(SYNC_PAGE, mimetype="application/json")
+
+
+@app.post("/auth/refresh")
+def refresh() -> Response:
+    return Response(TOKENS, mimetype="application/json")
