@@ -34,7 +34,7 @@ class Config:
     JWT_COOKIE_SAMESITE = "Lax"
     JWT_REFRESH_COOKIE_PATH = "/auth"
     JWT_SESSION_COOKIE = False  # cookies last as long as their tokens
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Flask-Limiter: RateLimit-* and Retry-After headers; if Redis fails, limit in memory.
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_HEADER_LIMIT = "RateLimit-Limit"
@@ -64,6 +64,9 @@ class Config:
                 "pool_timeout": connect,
             }
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
+            # A pooled connection to a server that restarted is dead: the pool's ping finds
+            # it before a request does. A SQLite file has no server to lose, so no ping.
+            self.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] = True
             self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = _postgresql_timeouts(
                 connect, self.DATABASE_STATEMENT_TIMEOUT
             )
