@@ -15,7 +15,7 @@ from flask_jwt_extended import JWTManager
 from flask_jwt_extended.config import config
 from jwt import ExpiredSignatureError, get_unverified_header
 
-MAX_TOKENS = 10_000
+MAX_TOKENS = 2_000  # about 2 KB each: a few MB per worker at most
 CACHE = "cashman.verified_tokens"
 
 
