@@ -11,8 +11,8 @@ from ..import_files import UnreadableRow
 from ..models import Kind
 from .bodies import TransactionBodySchema, new_transaction_schemas
 from .responses import ResponseSchema
+from .sync import KINDS
 
-KINDS = [kind.name for kind in Kind]
 MAX_ROWS = 10_000
 MAX_ROW_ERRORS = 100
 
