@@ -44,7 +44,7 @@ class Category(Resource):
         """
         new_name = load_body(category_name_schema)["name"]
         store = CategoryStore(current_user_id())
-        return category_schema.dump(store.rename(_known_name(name), new_name)), 200
+        return category_schema.dump(store.rename(_category_in(name), new_name)), 200
 
 
 class Budget(Resource):
@@ -53,7 +53,7 @@ class Budget(Resource):
     @documented(returns=budget_schema, tag="budgets")
     def get(self, month: date, category: str):
         """Return the budget."""
-        budget = BudgetStore(current_user_id()).get(month, _known_name(category))
+        budget = BudgetStore(current_user_id()).get(month, _category_in(category))
         if budget is None:
             raise NotFound()
         return budget_schema.dump(budget), 200
@@ -62,13 +62,13 @@ class Budget(Resource):
     def put(self, month: date, category: str):
         """Set the budget, replacing any it had; the category need not be in use yet."""
         amount = load_body(budget_body_schema)["amount"]
-        category = _category_name(category)
+        category = _category_in(category, new=True)
         return budget_schema.dump(BudgetStore(current_user_id()).put(month, category, amount)), 200
 
     @documented(status=204, tag="budgets")
     def delete(self, month: date, category: str):
         """Delete the budget."""
-        if not BudgetStore(current_user_id()).delete(month, _known_name(category)):
+        if not BudgetStore(current_user_id()).delete(month, _category_in(category)):
             raise NotFound()
         return Response(status=204)
 
@@ -86,18 +86,12 @@ class MonthBudget(Resource):
         return month_budget_schema.dump(BudgetStore(current_user_id()).month(month)), 200
 
 
-def _known_name(text: str) -> str:
-    """A category from the path, trimmed as stored; one no row or budget can have is a 404."""
+def _category_in(path_part: str, *, new: bool = False) -> str:
+    """A category from the path, trimmed as transactions store it. One no category can have is
+    a 404, like any absent one; for a new budget, a 422 naming `category`."""
     try:
-        return category_name_schema.load({"name": text})["name"]
-    except ValidationError:
-        raise NotFound() from None
-
-
-def _category_name(text: str) -> str:
-    """A category from the path for a new budget, held to the rules of a transaction's (errors
-    name `category`)."""
-    try:
-        return category_name_schema.load({"name": text})["name"]
+        return category_name_schema.load({"name": path_part})["name"]
     except ValidationError as error:
-        raise ValidationError({"category": error.messages["name"]}) from None
+        if new:
+            raise ValidationError({"category": error.messages["name"]}) from None
+        raise NotFound() from None
