@@ -64,9 +64,8 @@ class Config:
                 "pool_timeout": connect,
             }
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
-            # A pooled connection to a server that restarted is dead: the pool's ping finds
-            # it before a request does. A SQLite file has no server to lose, so no ping.
-            self.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] = True
+            # A pooled connection left idle is pinged before use (cashman.database); a SQLite
+            # file has no server to lose.
             self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = _postgresql_timeouts(
                 connect, self.DATABASE_STATEMENT_TIMEOUT
             )

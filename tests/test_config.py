@@ -166,7 +166,6 @@ def test_postgresql_connections_and_statements_are_bounded():
         }
     )
     assert config.SQLALCHEMY_ENGINE_OPTIONS == {
-        "pool_pre_ping": True,
         "pool_timeout": 3,
         "connect_args": {
             "connect_timeout": 3,

@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pytest
 from helpers import internal_user_id
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.pool import NullPool
 
+from cashman import database
 from cashman.database import db, request_connection
 from cashman.filters import Filters
 from cashman.models import Kind, Transaction
@@ -44,3 +46,38 @@ def test_a_write_inside_a_get_is_refused_instead_of_committed_piecemeal(app, ali
         db.session.rollback()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Transaction)) == 0
+
+
+def test_a_pooled_connection_is_pinged_only_after_sitting_idle(
+    app, alice, engine_name, monkeypatch
+):
+    if engine_name != "postgresql":
+        pytest.skip("a SQLite file has no server to lose: no ping")
+    client = app.test_client()
+    with app.app_context():
+        dialect = db.engine.dialect
+    pings = []
+    real_ping = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda conn: pings.append(1) or real_ping(conn))
+    for _ in range(3):  # back to back: each finds the connection the last one left
+        assert client.get("/balance", headers=alice.headers).status_code == 200
+    assert pings == []
+    monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+    assert client.get("/balance", headers=alice.headers).status_code == 200
+    assert pings == [1]
+
+
+def test_a_connection_that_died_while_idle_is_replaced_unseen(app, alice, engine_name, monkeypatch):
+    if engine_name != "postgresql":
+        pytest.skip("a SQLite file has no server to lose: no ping")
+    client = app.test_client()
+    assert client.get("/balance", headers=alice.headers).status_code == 200
+    with app.app_context():
+        pooled = {record.dbapi_connection.info.backend_pid for record in db.engine.pool._pool.queue}
+        with create_engine(db.engine.url, poolclass=NullPool).connect() as killer:
+            for pid in pooled:  # as a database restart or a proxy's idle timeout would
+                killer.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+    monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+    response = client.get("/balance", headers=alice.headers)
+    assert response.status_code == 200
+    assert response.get_json()["count"] == 0
