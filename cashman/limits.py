@@ -1,7 +1,10 @@
-"""Rate limits (Flask-Limiter), each set by a RATE_LIMIT_* setting; "off" disables one.
+"""Rate limits, each set by a RATE_LIMIT_* setting; "off" disables one.
 
 Counters live in memory (per worker process) unless REDIS_URL names a Redis that every
 instance shares. A limit hit is a 429 problem with Retry-After and RateLimit-* headers.
+The limits of logins, registrations and password changes are Flask-Limiter's; the per-user
+budget, which every authenticated request spends, is counted here with the `limits` library
+(Flask-Limiter's own), in one storage call (cashman.budget).
 """
 
 from collections.abc import Callable
@@ -10,6 +13,7 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from .budget import UserBudget
 from .i18n import _
 from .tokens import current_user_id
 
@@ -18,14 +22,15 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def init_limits(app: Flask) -> None:
-    """Attach the limiter to the app.
+    """Attach the limiter and the per-user budget to the app.
 
-    Every Cashman limit decorates a resource method and is checked by its wrapper. Flask-Limiter's
-    before-request hook serves default and application-wide limits, of which Cashman has none: it
-    would only cost every request its time, so it is taken out.
+    Every Flask-Limiter limit of Cashman decorates a resource method and is checked by its
+    wrapper. Flask-Limiter's before-request hook serves default and application-wide limits, of
+    which Cashman has none: it would only cost every request its time, so it is taken out.
     """
     limiter.init_app(app)
     app.before_request_funcs[None].remove(limiter._check_request_limit)
+    UserBudget.init_app(app)
 
 
 # Flask-Limiter parses a limit even when `exempt_when` skips it: "off" stands in as this.
@@ -75,13 +80,7 @@ register_by_address = limiter.limit(
     error_message=lambda: _("Too many accounts registered from this address; try again later."),
 )
 # One budget per user across every protected route; runs after the token is verified.
-api_by_user = limiter.shared_limit(
-    _setting("RATE_LIMIT_API_USER"),
-    scope="api-user",
-    key_func=_user,
-    exempt_when=_off("RATE_LIMIT_API_USER"),
-    error_message=lambda: _("Too many requests for this user; try again later."),
-)
+api_by_user = UserBudget.spent_by(current_user_id)
 # A password change is a guess at the current password: failed ones count like failed logins,
 # per user (it decorates the method itself, so it runs after the token check).
 failed_password_changes_by_user = limiter.limit(

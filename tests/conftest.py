@@ -2,6 +2,7 @@
 
 import flask_migrate
 import pytest
+import redis
 from helpers import Account, json_body, login, make_app, register
 from live import OPEN_LIMITS, running_server, started_server
 from sqlalchemy import text
@@ -125,3 +126,21 @@ def live_server(migrated_url, another_app):
     with running_server(migrated_url) as base:
         yield base
     another_app()  # empties the tables the server wrote to
+
+
+@pytest.fixture
+def shared_redis():
+    """This machine's Redis (database 15), emptied of Cashman's rate-limit keys first."""
+    url = "redis://127.0.0.1:6379/15"
+    client = redis.Redis.from_url(url, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail(
+            "Redis is not answering at 127.0.0.1:6379; start it with: redis-server --daemonize yes "
+            '--bind 127.0.0.1 --port 6379 --save "" --appendonly no'
+        )
+    for key in client.scan_iter("LIMITS:LIMITER/cashman/*"):
+        client.delete(key)
+    yield url
+    client.close()

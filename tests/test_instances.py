@@ -7,29 +7,11 @@ with this machine's Redis at 127.0.0.1:6379 (database 15, emptied of Cashman's k
 import time
 
 import pytest
-import redis
 from live import add_row, assert_problem, json_body, login, register, request, running_server
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 WRONG_CREDENTIALS = "Wrong username or password."
 LOCKED = "Too many failed logins for this username; try again later."
 REUSED = "The refresh token was already used: the session is revoked."
-
-
-@pytest.fixture
-def shared_redis():
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.fail(
-            "Redis is not answering at 127.0.0.1:6379; start it with: redis-server --daemonize yes "
-            '--bind 127.0.0.1 --port 6379 --save "" --appendonly no'
-        )
-    for key in client.scan_iter("LIMITS:LIMITER/cashman/*"):
-        client.delete(key)
-    yield REDIS_URL
-    client.close()
 
 
 @pytest.fixture

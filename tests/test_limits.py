@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+import redis
 from helpers import PASSWORD, assert_problem, login, register
 from live import assert_problem as assert_live_problem
 from live import login as live_login
@@ -93,6 +94,71 @@ def test_requests_per_user_across_every_protected_route(another_app, make_accoun
     assert client.get("/incomes", headers=bea.headers).status_code == 200
     no_token = client.get("/incomes")  # refused before counting
     assert_problem(no_token, 401, "Unauthorized", "A bearer access token is required.")
+
+
+def end_of_the_minute() -> str:
+    return str(int(time.time()) // 60 * 60 + 60)
+
+
+def test_the_user_budget_resets_at_the_end_of_the_clocks_window(another_app, make_account):
+    client = another_app(RATE_LIMIT_API_USER="3 per minute").test_client()
+    ann = make_account(client, "ann")
+    before = end_of_the_minute()
+    response = client.get("/incomes", headers=ann.headers)
+    assert response.headers["RateLimit-Reset"] in {before, end_of_the_minute()}
+    assert (response.headers["RateLimit-Limit"], response.headers["RateLimit-Remaining"]) == (
+        "3",
+        "2",
+    )
+
+
+def redis_calls(client: redis.Redis) -> dict[str, int]:
+    """Commands the Redis server ran so far, by name (but INFO, which asks)."""
+    stats = client.info("commandstats")
+    return {name.removeprefix("cmdstat_"): value["calls"] for name, value in stats.items()}
+
+
+def test_with_redis_each_request_spends_the_user_budget_in_one_call(
+    another_app, make_account, shared_redis
+):
+    app = another_app(environ={"REDIS_URL": shared_redis}, RATE_LIMIT_API_USER="4 per minute")
+    client = app.test_client()
+    ann = make_account(client, "ann")
+    assert client.get("/auth/me", headers=ann.headers).status_code == 200  # loads the script
+    server = redis.Redis.from_url(shared_redis, socket_timeout=5)
+    before = redis_calls(server)
+    remaining = [
+        client.get("/auth/me", headers=ann.headers).headers["RateLimit-Remaining"] for _ in range(3)
+    ]
+    limited = client.get("/auth/me", headers=ann.headers)
+    after = redis_calls(server)
+    server.close()
+    assert remaining == ["2", "1", "0"]
+    assert_limited(limited, "Too many requests for this user; try again later.", "4")
+    ran = {name: after[name] - before.get(name, 0) for name in after if name != "info"}
+    ran = {name for name, calls in ran.items() if calls} - {"incrby", "expire"}  # the script's
+    assert (ran, after["evalsha"] - before["evalsha"]) == ({"evalsha"}, 4)
+
+
+def test_a_silent_redis_leaves_the_user_budget_counting_in_memory(
+    another_app, make_account, silent_redis, caplog
+):
+    app = another_app(environ={"REDIS_URL": silent_redis}, RATE_LIMIT_API_USER="2 per minute")
+    client = app.test_client()
+    ann = make_account(client, "ann")
+    started = time.monotonic()
+    remaining = [
+        client.get("/auth/me", headers=ann.headers).headers["RateLimit-Remaining"] for _ in range(2)
+    ]
+    limited = client.get("/auth/me", headers=ann.headers)
+    seconds = time.monotonic() - started
+    assert remaining == ["1", "0"]
+    assert_limited(limited, "Too many requests for this user; try again later.", "2")
+    assert seconds < 2  # one wait of REDIS_TIMEOUT_MS (500 ms), then memory for RETRY_SECONDS
+    warnings = [r.getMessage() for r in caplog.records if r.name == "cashman.budget"]
+    assert warnings == [
+        "per-user rate limit storage unreachable (TimeoutError): counting in memory"
+    ]
 
 
 def test_off_turns_one_limit_off(another_app):

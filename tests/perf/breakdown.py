@@ -26,7 +26,7 @@ from bench_listing import fresh_app, seed  # noqa: E402
 from flask_jwt_extended import view_decorators  # noqa: E402
 
 from cashman import create_app  # noqa: E402
-from cashman.limits import limiter  # noqa: E402
+from cashman.budget import UserBudget  # noqa: E402
 from cashman.models import Kind  # noqa: E402
 from cashman.resources import insights, transactions  # noqa: E402
 from cashman.schemas.bodies import new_transaction_schemas  # noqa: E402
@@ -86,7 +86,7 @@ def time_the_parts(app, watch: Stopwatch) -> None:
     body, dump = "body: parse and validate", "dump (marshmallow)"
     watch.time(view_decorators, "verify_jwt_in_request", TOKEN)
     watch.time(jwt, "_token_in_blocklist_callback", REVOCATION)
-    watch.time(limiter, "_check_request_limit", "per-user rate limit")
+    watch.time(UserBudget, "spend", "per-user rate limit")
     watch.time(transactions, "load_query", "query parameters (marshmallow)")
     watch.time(insights, "load_query", "query parameters (marshmallow)")
     watch.time(transactions, "read_json", body)
