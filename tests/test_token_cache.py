@@ -63,3 +63,21 @@ def test_at_most_max_tokens_are_remembered_the_oldest_forgotten(
         json_body(prod_client.get("/incomes", headers=account.headers))
     assert [key[0] for key in remembered(prod_app)] == [a.access_token for a in accounts[1:]]
     json_body(prod_client.get("/incomes", headers=accounts[0].headers))  # verified again
+
+
+def test_a_verified_tokens_header_is_read_once(prod_client, account):
+    token_cache._header_of.cache_clear()
+    for _ in range(3):
+        json_body(prod_client.get("/incomes", headers=account.headers))
+    info = token_cache._header_of.cache_info()
+    assert (info.misses, info.hits, info.currsize) == (1, 2, 1)
+
+
+def test_an_invalid_tokens_header_is_never_remembered(prod_client, account):
+    token_cache._header_of.cache_clear()
+    forged = account.access_token[:-4] + ("AAAA" if account.access_token[-4:] != "AAAA" else "BBBB")
+    response = prod_client.get("/incomes", headers={"Authorization": f"Bearer {forged}"})
+    assert_problem(
+        response, 401, "Unauthorized", "The token is invalid: Signature verification failed."
+    )
+    assert token_cache._header_of.cache_info().currsize == 0
