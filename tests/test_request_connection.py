@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask import Flask
 from helpers import internal_user_id
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
@@ -81,3 +82,18 @@ def test_a_connection_that_died_while_idle_is_replaced_unseen(app, alice, engine
     response = client.get("/balance", headers=alice.headers)
     assert response.status_code == 200
     assert response.get_json()["count"] == 0
+
+
+def test_a_forked_worker_forgets_the_pool_it_inherited_without_closing_it(app, alice):
+    """gunicorn loads the app in its master and forks the workers (config/gunicorn.conf.py)."""
+    assert app.test_client().get("/balance", headers=alice.headers).status_code == 200
+    with app.app_context():
+        inherited = [record.dbapi_connection for record in db.engine.pool._pool.queue]
+    assert inherited
+    database.forget_inherited_connections(app)
+    with app.app_context():
+        assert db.engine.pool.checkedin() == 0
+    for connection in inherited:  # still open: in a real fork they are the master's
+        connection.cursor().execute("SELECT 1")
+        connection.close()
+    database.forget_inherited_connections(Flask("ceiling"))  # no database: nothing to forget
