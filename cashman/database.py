@@ -112,11 +112,7 @@ class AnswerBoundConnection(psycopg.Connection):
 
 def forget_inherited_connections(app: Flask) -> None:
     """In a process forked from the one that built `app`: drop the pools' connections without
-    closing them, since they are the parent's (SQLAlchemy's advice for forked processes). An
-    app without this database (the benchmark's ceiling app, served with the same settings) has
-    none."""
-    if "sqlalchemy" not in getattr(app, "extensions", {}):
-        return
+    closing them, since they are the parent's (SQLAlchemy's advice for forked processes)."""
     with app.app_context():
         for engine in db.engines.values():
             engine.dispose(close=False)

@@ -70,10 +70,10 @@ def when_ready(server):  # noqa: ANN001, ANN201 (a gunicorn server hook)
 
 def post_fork(server, worker):  # noqa: ANN001, ANN201 (a gunicorn server hook)
     """A new worker forgets any database connection the master's app holds (it opens none: this
-    keeps it so)."""
-    from cashman.database import forget_inherited_connections
-
-    forget_inherited_connections(server.app.wsgi())
+    keeps it so). Another app served with these settings (the benchmark's ceiling app) never
+    loaded Cashman, and does not load it here."""
+    if "cashman.database" in sys.modules:
+        sys.modules["cashman.database"].forget_inherited_connections(server.app.wsgi())
 
 
 # gevent workers: each serves many connections at once and switches whenever one waits on the

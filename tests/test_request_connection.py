@@ -5,9 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from flask import Flask
 from helpers import internal_user_id
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.pool import NullPool
 
 from cashman import database
@@ -96,4 +95,29 @@ def test_a_forked_worker_forgets_the_pool_it_inherited_without_closing_it(app, a
     for connection in inherited:  # still open: in a real fork they are the master's
         connection.cursor().execute("SELECT 1")
         connection.close()
-    database.forget_inherited_connections(Flask("ceiling"))  # no database: nothing to forget
+
+
+def test_a_create_on_postgresql_is_one_statement_after_the_token_check(app, alice, engine_name):
+    """The counter, the row and the running totals are written by one statement (three CTEs):
+    the user's write lock is held from it to the commit, not across three round trips."""
+    if engine_name != "postgresql":
+        pytest.skip("SQLite cannot write in a WITH clause: three statements there")
+    client = app.test_client()
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def note(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split(None, 1)[0])
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        body = {"description": "Salary", "amount": "10.50", "date": "2026-01-02"}
+        created = client.post("/incomes", json=body, headers=alice.headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert created.status_code == 201
+    assert statements == ["SELECT", "WITH"]  # the revocation read, then the create
+    assert created.get_json()["version"] == 1
+    balance = client.get("/balance", headers=alice.headers).get_json()
+    assert (balance["count"], Decimal(str(balance["income"]))) == (1, Decimal("10.50"))
