@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi demo`, `seed` and `openapi`."""
+"""Command-line tools: `flask --app wsgi demo`, `seed` and `openapi`, and Flask-Migrate's
+`flask db` commands."""
 
 import json
 import random
@@ -13,6 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .database import register_migrations
 from .models import Kind
 from .passwords import hash_password
 from .schemas.responses import transaction_rows
@@ -116,6 +118,11 @@ def openapi_command() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """Cashman's commands, and Flask-Migrate's `flask db` when the app is built by the `flask`
+    command (inside its click context): Flask-Migrate imports Alembic (about 11 MB), which a
+    server, building the app outside any command, never loads."""
+    if click.get_current_context(silent=True) is not None:
+        register_migrations(app)
     app.cli.add_command(demo_command)
     app.cli.add_command(seed_command)
     app.cli.add_command(openapi_command)

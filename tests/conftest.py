@@ -8,7 +8,7 @@ from live import OPEN_LIMITS, running_server, started_server
 from sqlalchemy import text
 
 from cashman import create_app
-from cashman.database import db
+from cashman.database import db, register_migrations
 from config import TestingConfig
 
 
@@ -35,6 +35,7 @@ def secret() -> str:
 def migrated_url(database_url, secret) -> str:
     """Start from an empty schema and apply every migration once per run."""
     app = create_app(TestingConfig({"DATABASE_URL": database_url, "JWT_SECRET_KEY": secret}))
+    register_migrations(app)
     with app.app_context():
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))

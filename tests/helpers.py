@@ -27,6 +27,7 @@ PUBLIC_ID = re.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 def make_app(url: str, secret: str, testing: bool = True, environ: dict | None = None, **settings):
     """An app on `url`; `environ` as if set in the environment, `settings` set on the config."""
     from cashman import create_app
+    from cashman.database import register_migrations
     from cashman.limits import limiter
     from config import TestingConfig
 
@@ -35,6 +36,7 @@ def make_app(url: str, secret: str, testing: bool = True, environ: dict | None =
     for name, value in settings.items():
         setattr(config, name, value)
     app = create_app(config)
+    register_migrations(app)  # a test may migrate any app (a server never loads Flask-Migrate)
     # One Limiter serves every app of the process (in production there is one app per process):
     # start each test app with no counts left over from another (a Redis is emptied by the
     # shared_redis fixture, and a silent one cannot be).

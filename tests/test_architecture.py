@@ -4,7 +4,10 @@ Read from the source with `ast`, so each rule holds for every module, including 
 """
 
 import ast
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from live import ROOT
@@ -103,3 +106,21 @@ def test_the_architecture_page_names_every_module_and_only_real_ones():
     existing = {path.name for path in ROOT.rglob("*.py") if ".venv" not in path.parts}
     invented = {name for name in re.findall(r"`(?:[\w/]+/)?(\w+\.py)`", page)} - existing
     assert invented == set()
+
+
+def test_a_server_on_sqlite_loads_neither_alembic_nor_psycopg(tmp_path):
+    """What gunicorn loads (wsgi:app) leaves out `flask db`'s Alembic and PostgreSQL's driver:
+    about 20 MB of every server's memory (docs/performance.md)."""
+    settings = {"CASHMAN_ENV": "production", "JWT_SECRET_KEY": "s" * 40}
+    settings["DATABASE_URL"] = f"sqlite:///{tmp_path / 'server.db'}"
+    loaded = "import sys, wsgi; print([m for m in ('alembic', 'psycopg') if m in sys.modules])"
+    server = subprocess.run(
+        [sys.executable, "-c", loaded],
+        cwd=ROOT,
+        env={**os.environ, **settings},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert server.stdout.strip() == "[]"

@@ -9,7 +9,7 @@ from helpers import internal_user_id
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.pool import NullPool
 
-from cashman import database
+from cashman import database, postgres
 from cashman.database import db, request_connection
 from cashman.filters import Filters
 from cashman.models import Kind, Transaction
@@ -62,7 +62,7 @@ def test_a_pooled_connection_is_pinged_only_after_sitting_idle(
     for _ in range(3):  # back to back: each finds the connection the last one left
         assert client.get("/balance", headers=alice.headers).status_code == 200
     assert pings == []
-    monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+    monkeypatch.setattr(postgres, "IDLE_PING_SECONDS", 0.0)
     assert client.get("/balance", headers=alice.headers).status_code == 200
     assert pings == [1]
 
@@ -77,7 +77,7 @@ def test_a_connection_that_died_while_idle_is_replaced_unseen(app, alice, engine
         with create_engine(db.engine.url, poolclass=NullPool).connect() as killer:
             for pid in pooled:  # as a database restart or a proxy's idle timeout would
                 killer.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
-    monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+    monkeypatch.setattr(postgres, "IDLE_PING_SECONDS", 0.0)
     response = client.get("/balance", headers=alice.headers)
     assert response.status_code == 200
     assert response.get_json()["count"] == 0

@@ -17,7 +17,7 @@ import flask_migrate
 from sqlalchemy import insert, text
 
 from cashman import create_app
-from cashman.database import db
+from cashman.database import db, register_migrations
 from cashman.filters import Filters
 from cashman.models import Kind, Transaction, TransactionTotal, User
 from cashman.paging import encode_cursor
@@ -32,6 +32,7 @@ BATCH = 5_000
 def fresh_app(url: str, secret: str = "b" * 48):
     """An app on an emptied, freshly migrated database."""
     app = create_app(TestingConfig({"DATABASE_URL": url, "JWT_SECRET_KEY": secret}))
+    register_migrations(app)
     with app.app_context():
         db.drop_all()
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
