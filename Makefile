@@ -76,8 +76,9 @@ bench: $(VENV)/.dev-installed $(CATALOGS)
 bench-breakdown: $(VENV)/.dev-installed $(CATALOGS)
 	PYTHONPATH=. $(BIN)/python tests/perf/breakdown.py $(if $(DATABASE_URL),--database-url "$(DATABASE_URL)")
 
-# Prints first-page, deep-page and /balance latency for 100 vs 100,000 rows. It empties the
-# database it is given: the default is a temporary SQLite file; e.g. DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Prints first-page, deep-page, /balance, recent /sync and month-budget latency for 100 vs
+# 100,000 rows. It empties the database it is given: the default is a temporary SQLite file;
+# e.g. DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench-listing: $(VENV)/.dev-installed
 	PYTHONPATH=. $(BIN)/python tests/perf/bench_listing.py $(if $(DATABASE_URL),--database-url "$(DATABASE_URL)")
 

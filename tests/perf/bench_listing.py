@@ -1,4 +1,5 @@
-"""Listing at scale: first page, deep page and /balance for a user owning 100 vs 100,000 rows.
+"""Reads at scale: first page, deep page, /balance, a /sync page from a recent `since` and a
+month's budget, for a user owning 100 vs 100,000 rows.
 
 Not a test: it prints figures. Run with `make bench-listing` (SQLite) or
 `make bench-listing DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test`.
@@ -121,10 +122,12 @@ def export_figures(client, headers: dict) -> tuple[float, float, int]:
     return seconds, peak, rows
 
 
-PATHS = {  # column: path ({cursor}: the cursor of the user's last page)
+PATHS = {  # column: path ({cursor}: the cursor of the user's last page; {recent}: 50 changes ago)
     "first page": "/transactions",
     "deep page": "/transactions?cursor={cursor}",
     "/balance": "/balance",
+    "recent /sync": "/sync?limit=50&since={recent}",
+    "month budget": "/budgets/2020-06",
     "filtered page": "/transactions?category=food",
     "filtered /balance": "/balance?from=2016-01-01",
 }
@@ -153,7 +156,7 @@ def main() -> None:
         for size in SIZES:
             token, cursor = token_and_deep_cursor(app, f"user{size}")
             tokens[size] = headers = {"Authorization": f"Bearer {token}"}
-            paths = [path.format(cursor=cursor) for path in PATHS.values()]
+            paths = [path.format(cursor=cursor, recent=size - 50) for path in PATHS.values()]
             for path in paths:  # warm up caches and connections
                 median_ms(client, path, headers, 5)
             figures[size] = [median_ms(client, path, headers, args.repeat) for path in paths]
