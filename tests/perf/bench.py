@@ -13,11 +13,14 @@ Cashman / ceiling: the headline, since absolute figures move from run to run on 
     sync page, recent  GET /sync?limit=500&since=99500: the last 500 changes
     refresh            POST /auth/refresh (a new pair each time)
     scale    first page p50 at one connection, for a user owning 100 and one owning 100,000 rows
+    POST /sync of 500 creates, and an import of 10,000 CSV rows: each body new (new ids, new
+             rows), sent one at a time (5 of each, median), so every one writes its rows
 
 The database is emptied and seeded: a temporary SQLite file by default, or --database-url.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -34,6 +37,9 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[n]) for n in (0, 2)]  # tests/perf, root
 
 from bench_listing import fresh_app, seed  # noqa: E402
+from bench_plans import bank_file  # noqa: E402
+from bench_sync import PAGE as BATCH_SIZE  # noqa: E402
+from bench_sync import creates  # noqa: E402
 
 from cashman.stores.users import find_user  # noqa: E402
 from cashman.tokens import issue_tokens  # noqa: E402
@@ -228,9 +234,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database_url or f"sqlite:///{scratch}/bench.db"
         app = fresh_app(url, SECRET)
-        for name, rows in [("list", 10_000), ("small", 100), ("large", 100_000), ("writer", 0)]:
+        users = [("list", 10_000), ("small", 100), ("large", 100_000), ("writer", 0)]
+        for name, rows in [*users, ("batcher", 0), ("importer", 0)]:
             seed(app, name, rows)
-        tokens = tokens_for(app, ["list", "small", "large", "writer"])
+        tokens = tokens_for(app, ["list", "small", "large", "writer", "batcher", "importer"])
         refresh = refresh_token_for(app, "writer")
         env = production_environ(url)
         body = '{"description": "Salary", "amount": "5000.00", "category": "work"}'
@@ -272,7 +279,66 @@ def main() -> None:
             }
             for sampler in memory.values():
                 sampler.stop.set()
+            after_writes = PeakMemory(cashman_pid)
+            writes = many_row_writes(cashman, ceiling, tokens)
+            after_writes.stop.set()
         print_report(url, args, results, scale, memory)
+        print_writes(writes, after_writes)
+
+
+WRITES = 5
+
+
+def post_seconds(url: str, body: bytes, headers: dict[str, str]) -> float:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
+        assert response.status == 200, response.status
+    return time.perf_counter() - start
+
+
+def many_row_writes(cashman: str, ceiling: str, tokens: dict[str, str]) -> dict[str, dict]:
+    """Median seconds of WRITES batches of 500 creates and WRITES imports of 10,000 rows, one at
+    a time, each body new, on Cashman and on the ceiling app (in alternation)."""
+    scenarios = {
+        f"POST /sync, {BATCH_SIZE} creates": (
+            "/sync",
+            "batcher",
+            "application/json",
+            lambda n: json.dumps({"operations": creates(BATCH_SIZE)}).encode(),
+        ),
+        "import, 10,000 CSV rows": (
+            "/transactions/import",
+            "importer",
+            "text/csv",
+            lambda n: bank_file(1_000 + n),
+        ),
+    }
+    figures = {}
+    for name, (path, user, media_type, body_of) in scenarios.items():
+        ours, theirs = [], []
+        for n in range(WRITES):
+            body = body_of(n)
+            auth = {"Authorization": f"Bearer {tokens[user]}", "Content-Type": media_type}
+            ours.append(post_seconds(cashman + path, body, auth))
+            theirs.append(post_seconds(ceiling + path, body, {"Content-Type": media_type}))
+        figures[name] = {"cashman": statistics.median(ours), "ceiling": statistics.median(theirs)}
+    return figures
+
+
+def print_writes(writes: dict[str, dict], memory: PeakMemory) -> None:
+    print(f"\nWrites of many rows, one request at a time, median of {WRITES}:\n")
+    print("| scenario | Cashman s | ceiling s | ratio |\n| --- | ---: | ---: | ---: |")
+    for name, seconds in writes.items():
+        ratio = seconds["ceiling"] / seconds["cashman"]
+        print(
+            f"| {name} | {seconds['cashman']:.3f} | {seconds['ceiling']:.3f} | **{ratio:.2f}x** |"
+        )
+    print(
+        f"\nPeak memory of Cashman's process tree during these writes (sum of RSS / sum of PSS): "
+        f"{memory.rss:.0f} / {memory.pss:.0f} MB"
+    )
 
 
 HEADER = (

@@ -1,10 +1,13 @@
 """The ceiling app: the least a Flask app can do for the benchmark's requests.
 
 GET answers a precomputed JSON array of 50 transaction-shaped objects; POST parses the JSON body
-and answers 201. Run with the same gunicorn settings as Cashman, it is the yardstick the
-benchmark divides by.
+and answers 201. A batch (`POST /sync`) or an import (`POST /transactions/import`, CSV) is
+parsed whole and answered with a precomputed result of the same shape. Run with the same
+gunicorn settings as Cashman, it is the yardstick the benchmark divides by.
 """
 
+import csv
+import io
 import json
 
 from flask import Flask, Response, request
@@ -47,6 +50,16 @@ TOKENS = json.dumps(
     }
 )
 
+BATCH_RESULTS = json.dumps(
+    {
+        "server_knowledge": 500,
+        "results": [
+            {"id": "01938a4e-7c2b-7d1e-9f3a-2b4c6d8e0f12", "status": "created", "version": n}
+            for n in range(1, 501)
+        ],
+    }
+)
+
 app = Flask(__name__)
 
 
@@ -79,3 +92,17 @@ def sync() -> Response:
 @app.post("/auth/refresh")
 def refresh() -> Response:
     return Response(TOKENS, mimetype="application/json")
+
+
+@app.post("/sync")
+def sync_batch() -> Response:
+    request.get_json()
+    return Response(BATCH_RESULTS, mimetype="application/json")
+
+
+@app.post("/transactions/import")
+def import_rows() -> Response:
+    rows = sum(1 for _ in csv.DictReader(io.StringIO(request.get_data(as_text=True))))
+    return Response(
+        json.dumps({"created": rows, "skipped_duplicates": 0}), mimetype="application/json"
+    )
