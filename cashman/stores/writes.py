@@ -158,10 +158,8 @@ def _create_at_next_version() -> Select:
     back the counted change, as on SQLite.
     """
     columns = Transaction.__table__.c
-    names = [name for name in CONTENT if name != "amount"] + [
-        *("public_id", "user_id", "type", "amount_cents", "search_text", "created_at"),
-        "updated_at",
-    ]  # what new_row gives values for, but the versions
+    # Every column new_row gives a value for, but the versions, which come from the counter.
+    names = [name for name in columns.keys() if name not in ("id", "version", "created_version")]
     version = COUNT_A_CHANGE.cte("counted").c.server_knowledge
     # Named apart from every column: an UPDATE compiled with parameters named like its table's
     # columns would set them.
