@@ -32,8 +32,8 @@ def _ping_when_idle(engine: Engine) -> None:
     IDLE_PING_SECONDS: one that died meanwhile (a database restart, a proxy's idle timeout) is
     then replaced, unseen by the request.
 
-    The pool's own `pool_pre_ping` pings at every checkout: a round trip per request, about one
-    in six of a create's. A connection busy within the last second was alive then; if the server
+    The pool's own `pool_pre_ping` pings at every checkout: a round trip added to every
+    request. A connection busy within the last second was alive then; if the server
     dies while it is in use, the request answers 503 and SQLAlchemy renews the whole pool.
     """
 

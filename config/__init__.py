@@ -64,7 +64,7 @@ class Config:
                 "pool_timeout": connect,
             }
         if self.SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
-            # A pooled connection left idle is pinged before use (cashman.database); a SQLite
+            # A pooled connection left idle is pinged before use (cashman.postgres); a SQLite
             # file has no server to lose.
             self.SQLALCHEMY_ENGINE_OPTIONS["connect_args"] = _postgresql_timeouts(
                 connect, self.DATABASE_STATEMENT_TIMEOUT

@@ -66,14 +66,21 @@ def add_to_totals(user_id: int, kind: Kind, count: int, cents: int) -> None:
     )
 
 
-@cache
-def _totals_upsert(dialect_name: str) -> Insert:
-    """INSERT ... ON CONFLICT DO UPDATE that adds to a running total, built once per engine."""
-    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(TransactionTotal)
+def adding_to_totals(insert: Insert) -> Insert:
+    """An INSERT into the running totals (of the postgresql or sqlite dialect) that adds to a
+    total the user has already: ON CONFLICT DO UPDATE."""
     return insert.on_conflict_do_update(
         index_elements=["user_id", "type"],
         set_={
             "count": TransactionTotal.count + insert.excluded.count,
             "amount_cents": TransactionTotal.amount_cents + insert.excluded.amount_cents,
         },
+    )
+
+
+@cache
+def _totals_upsert(dialect_name: str) -> Insert:
+    """`adding_to_totals` with the values given, built once per engine."""
+    return adding_to_totals(
+        (postgresql if dialect_name == "postgresql" else sqlite).insert(TransactionTotal)
     )

@@ -27,7 +27,7 @@ from ..filters import fold
 from ..models import CONTENT, Kind, Transaction, TransactionTotal, new_public_id
 from ..money import to_cents
 from .sync import bury
-from .totals import COUNT_A_CHANGE, add_to_totals, next_version
+from .totals import COUNT_A_CHANGE, add_to_totals, adding_to_totals, next_version
 
 INSERT_MANY = insert(Transaction).returning(*Transaction.listed(), sort_by_parameter_order=True)
 FIND_MANY = select(*Transaction.listed()).where(
@@ -171,23 +171,14 @@ def _create_at_next_version() -> Select:
         .returning(*Transaction.listed())
         .cte("created")
     )
-    total = postgresql.insert(TransactionTotal)
-    totals = (
-        total.from_select(
+    totals = adding_to_totals(
+        postgresql.insert(TransactionTotal).from_select(
             ["user_id", "type", "count", "amount_cents"],
             select(values[names.index("user_id")], values[names.index("type")], literal(1))
             .add_columns(values[names.index("amount_cents")])
             .select_from(created),
         )
-        .on_conflict_do_update(
-            index_elements=["user_id", "type"],
-            set_={
-                "count": TransactionTotal.count + total.excluded.count,
-                "amount_cents": TransactionTotal.amount_cents + total.excluded.amount_cents,
-            },
-        )
-        .cte("totals")
-    )
+    ).cte("totals")
     return select(created).add_cte(totals)
 
 
