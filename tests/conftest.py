@@ -1,5 +1,7 @@
 """Fixtures: a migrated database per run (SQLite, or --database-url), emptied after each test."""
 
+import os
+
 import flask_migrate
 import pytest
 import redis
@@ -131,8 +133,9 @@ def live_server(migrated_url, another_app):
 
 @pytest.fixture
 def shared_redis():
-    """This machine's Redis (database 15), emptied of Cashman's rate-limit keys first."""
-    url = "redis://127.0.0.1:6379/15"
+    """This machine's Redis (database 15, or CASHMAN_TEST_REDIS_URL), emptied of Cashman's
+    rate-limit keys first."""
+    url = os.environ.get("CASHMAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
     client = redis.Redis.from_url(url, socket_timeout=5)
     try:
         client.ping()
