@@ -17,9 +17,7 @@ from flask.cli import with_appcontext
 from .database import register_migrations
 from .models import Kind
 from .passwords import hash_password
-from .schemas.responses import transaction_rows
-from .stores.imports import append_rows
-from .stores.transactions import TransactionStore
+from .stores.imports import seed_rows
 from .stores.users import add_user, find_user
 
 DEMO_ROWS = [
@@ -38,11 +36,14 @@ def demo_command(password: str | None) -> None:
     password = password or secrets.token_urlsafe(12)
     if find_user("demo") or not (user := add_user("demo", hash_password(password))):
         raise click.ClickException("the user 'demo' already exists")
-    store = TransactionStore(user.id)
     today = datetime.now(UTC).date()
-    for kind, description, amount in DEMO_ROWS:
-        row = {"description": description, "amount": amount, "category": None, "date": today}
-        store.add(kind, row, render=transaction_rows.one)
+    seed_rows(
+        user.id,
+        (
+            (kind, {"description": description, "amount": amount, "category": None, "date": today})
+            for kind, description, amount in DEMO_ROWS
+        ),
+    )
     click.echo(f"Created user 'demo' (password: {password}) with {len(DEMO_ROWS)} transactions.")
     click.echo("Log in with:")
     click.echo(
@@ -102,7 +103,7 @@ def seed_command(username: str, rows: int, password: str | None, random_seed: in
         click.echo(f"Created user {username!r} (password: {password}).")
     started = time.perf_counter()
     today = datetime.now(UTC).date()
-    created = append_rows(user.id, sample_rows(rows, random.Random(random_seed), today))
+    created = seed_rows(user.id, sample_rows(rows, random.Random(random_seed), today))
     seconds = time.perf_counter() - started
     click.echo(
         f"Added {created} transactions to {username!r} in {seconds:.2f} s "

@@ -6,6 +6,7 @@ import logging
 import pytest
 from helpers import NOT_FOUND, SOME_ID, assert_invalid_body, assert_problem
 
+from cashman.stores.ledger import Ledger
 from cashman.stores.transactions import TransactionStore
 
 NOT_ALLOWED = "The method is not allowed for the requested URL."
@@ -176,10 +177,10 @@ def test_an_unforeseen_integrity_error_is_a_409_problem(prod_client, make_accoun
 
     alice = make_account(prod_client, "alice")
 
-    def conflict(self, kind, fields, render, retry=None):
+    def conflict(self, kind, fields):
         raise IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed"))
 
-    monkeypatch.setattr(TransactionStore, "add", conflict)
+    monkeypatch.setattr(Ledger, "create", conflict)
     response = prod_client.post(
         "/incomes", json={"description": "x", "amount": 1}, headers=alice.headers
     )

@@ -42,7 +42,7 @@ def test_a_write_inside_a_get_is_refused_instead_of_committed_piecemeal(app, ali
         fields = {"description": "never", "amount": Decimal("1.00"), "category": None}
         fields["date"] = date(2026, 1, 1)
         with pytest.raises(RuntimeError, match="GET requests must only read"):
-            store.add(Kind.INCOME, fields, render=dict)
+            store.ledger().create(Kind.INCOME, fields)
         db.session.rollback()
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Transaction)) == 0

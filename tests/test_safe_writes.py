@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from cashman.database import db
 from cashman.models import IdempotencyRecord, Transaction
+from cashman.stores.kept_answers import KeptAnswers
 from cashman.stores.transactions import TransactionStore
 
 ETAG = re.compile(r'"[0-9a-f]{32}"')
@@ -150,15 +151,15 @@ def test_keys_are_kept_24_hours_then_forgotten(app, client, alice):
 
 def test_the_loser_of_a_race_on_one_key_gets_the_winners_response(client, alice, monkeypatch):
     first = post(client, alice, "key-1")
-    replay = TransactionStore.replay
+    replay = KeptAnswers.to_create
     calls = []
 
-    def too_early(self, retry):
+    def too_early(self, key):
         """The first lookup misses, as when the winner commits just after it."""
-        calls.append(retry.key)
-        return None if len(calls) == 1 else replay(self, retry)
+        calls.append(key.key)
+        return None if len(calls) == 1 else replay(self, key)
 
-    monkeypatch.setattr(TransactionStore, "replay", too_early)
+    monkeypatch.setattr(KeptAnswers, "to_create", too_early)
     assert_same_response(first, post(client, alice, "key-1"))
     assert len(calls) == 2
     assert count(client, alice) == 1

@@ -11,8 +11,9 @@ from ..schemas.bodies import read_json
 from ..schemas.queries import load_query, sync_query_schema
 from ..schemas.responses import changes_schema, deleted_rows, transaction_rows
 from ..schemas.sync import load_operations, sync_batch_schema, sync_results_schema
-from ..stores.operations import Operation, Outcome, apply_operations
+from ..stores.kept_answers import KeptAnswers
 from ..stores.sync import changes_since
+from ..stores.sync_batch import ClientChange, Outcome, SyncBatch
 from ..tokens import current_user_id
 from . import Resource
 
@@ -45,12 +46,28 @@ class Sync(Resource):
         the server's row, and changes nothing. A retried batch changes nothing more.
         """
         payload = read_json()
-        operations = [Operation(**loaded) for loaded in load_operations(payload)]
-        fingerprint = None
-        if len({operation.id for operation in operations}) < len(operations):
-            canonical = current_app.json.dumps(payload, sort_keys=True)
-            fingerprint = hashlib.sha256(canonical.encode()).hexdigest()
-        return apply_operations(current_user_id(), operations, _answer, fingerprint), 200
+        changes = [ClientChange(**loaded) for loaded in load_operations(payload)]
+        ids = list({change.id for change in changes})
+        batch = SyncBatch(current_user_id(), ids)
+        # A batch that names an id more than once (a create and a delete of one id would run
+        # again) is answered once: its answer is kept in its commit, and the same batch gets it
+        # again within IDEMPOTENCY_KEY_TTL. Other batches are idempotent by their changes alone.
+        fingerprint = _fingerprint(payload) if len(ids) < len(changes) else None
+        kept = KeptAnswers(current_user_id())
+        if fingerprint is not None and (answer := kept.to_batch(fingerprint)) is not None:
+            batch.ledger.discard()
+            return answer, 200
+        outcomes = batch.apply(changes)
+        answer = _answer(batch.knowledge, outcomes)
+        if fingerprint is not None:
+            kept.keep_batch(fingerprint, answer)
+        batch.ledger.commit()
+        return answer, 200
+
+
+def _fingerprint(payload: Any) -> str:
+    canonical = current_app.json.dumps(payload, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _answer(knowledge: int, outcomes: list[Outcome]) -> dict[str, Any]:

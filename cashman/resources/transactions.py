@@ -3,21 +3,16 @@
 Resources stay thin: validate with a schema, call the caller's store, dump with a schema.
 """
 
-import hashlib
-import re
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
-from flask import Response, current_app, request, url_for
+from flask import Response, request, url_for
 from sqlalchemy import Row
-from werkzeug.exceptions import PreconditionFailed
 from werkzeug.http import quote_etag
 
-from ..errors import FieldErrors
 from ..export import csv_response
 from ..filters import Filters
-from ..i18n import _
 from ..models import Kind, etag
 from ..openapi.operation import documented
 from ..paging import encode_cursor, next_page_link
@@ -34,10 +29,8 @@ from ..schemas.queries import (
     transaction_page_query_schema,
 )
 from ..schemas.responses import transaction_rows, transaction_schema, transactions_schema
-from ..stores.transactions import Retry
 from . import Resource, current_store
-
-IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?")
+from .safe_writes import change_latest, create_once, idempotency_key
 
 
 def list_page(filters: Filters, limit: int, after: tuple | None) -> tuple[Any, int, dict]:
@@ -51,31 +44,8 @@ def list_page(filters: Filters, limit: int, after: tuple | None) -> tuple[Any, i
     return transaction_rows.many(rows), 200, headers
 
 
-def retry_of(kind: Kind, payload: Any) -> Retry | None:
-    """The request's `Idempotency-Key` with its fingerprint, or None when it has none."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not IDEMPOTENCY_KEY.fullmatch(key):
-        raise FieldErrors(
-            {"Idempotency-Key": [_("Must be 1 to 255 printable ASCII characters.")]},
-            400,
-            _("The request has an invalid header."),
-        )
-    canonical = current_app.json.dumps([kind.value, payload], sort_keys=True)
-    return Retry(key, hashlib.sha256(canonical.encode()).hexdigest())
-
-
 def etag_header(row: Row) -> dict[str, str]:
     return {"ETag": quote_etag(etag(row))}
-
-
-def check_if_match(row: Row) -> None:
-    """Refuse a change based on an outdated copy: `If-Match` must name the current ETag."""
-    if request.if_match and not request.if_match.contains(etag(row)):
-        raise PreconditionFailed(
-            _("The transaction has changed: If-Match does not match its ETag.")
-        )
 
 
 class _KindList(Resource):
@@ -106,12 +76,12 @@ class _KindList(Resource):
     def post(self):
         """Record a new row of this kind; an `id` or an `Idempotency-Key` makes retries safe."""
         payload = read_json()
-        retry = retry_of(self.kind, payload)
+        key = idempotency_key(self.kind, payload)
         fields = new_transaction_schemas[self.kind].load(payload)
-        stored = current_store().add(self.kind, fields, transaction_rows.one, retry)
-        location = url_for(self.item_endpoint, transaction_id=stored.transaction_id)
-        headers = {"Location": location, "ETag": quote_etag(stored.etag)}
-        return stored.body, 201 if stored.created else 200, headers
+        answer = create_once(current_store(), self.kind, fields, key)
+        location = url_for(self.item_endpoint, transaction_id=answer.transaction_id)
+        headers = {"Location": location, "ETag": quote_etag(answer.etag)}
+        return answer.body, 201 if answer.created else 200, headers
 
 
 class _KindItem(Resource):
@@ -140,13 +110,15 @@ class _KindItem(Resource):
     def patch(self, transaction_id: UUID):
         """Change some fields of one of the caller's rows (412 if `If-Match` is outdated)."""
         fields = load_body(transaction_patch_schemas[self.kind])
-        row = current_store().update(transaction_id, self.kind, fields, check_if_match)
+        store = current_store()
+        row = change_latest(store, self.kind, transaction_id, lambda row: store.change(row, fields))
         return transaction_rows.one(row), 200, etag_header(row)
 
     @documented(status=204, request_headers=("If-Match",), errors=(409, 412))
     def delete(self, transaction_id: UUID):
         """Delete one of the caller's rows (412 if `If-Match` is outdated)."""
-        current_store().delete(transaction_id, self.kind, check_if_match)
+        store = current_store()
+        change_latest(store, self.kind, transaction_id, store.remove)
         return Response(status=204)
 
 

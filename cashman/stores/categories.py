@@ -1,33 +1,18 @@
 """Categories: the names on a user's transactions and budgets, with their totals, and renaming
 one (which moves its transactions, each under a new version, and merges its budgets)."""
 
-from datetime import UTC, datetime
 from functools import cache
 
-from sqlalchemy import Insert, bindparam, delete, select, update
+from sqlalchemy import Insert, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import NotFound
 
-from ..database import db, request_connection, write_connection
+from ..database import request_connection, write_connection
 from ..filters import Filters
-from ..models import Budget, Transaction
+from ..models import Budget
+from .ledger import Ledger
 from .reads import Totals, bound_values, statement
-from .totals import advance_counter, lock_counter
 
-TO_MOVE = (
-    select(Transaction.id)
-    .where(Transaction.user_id == bindparam("user_id"), Transaction.category == bindparam("old"))
-    .order_by(Transaction.created_version)
-)
-MOVE_ONE = (
-    update(Transaction)
-    .where(Transaction.id == bindparam("row_id"))
-    .values(
-        category=bindparam("new"),
-        version=bindparam("new_version"),
-        updated_at=bindparam("now"),
-    )
-)
 BUDGETED = select(Budget.category).where(Budget.user_id == bindparam("user_id")).distinct()
 BUDGETS_OF = (Budget.user_id == bindparam("user_id"), Budget.category == bindparam("old"))
 
@@ -53,31 +38,19 @@ class CategoryStore:
         Each moved transaction gets the next version, so offline clients learn of it through
         /sync; the user's write lock is taken first, so no write slips in between.
         """
-        knowledge = lock_counter(self.user_id)
-        connection = write_connection()
-        moving = connection.scalars(TO_MOVE, {"user_id": self.user_id, "old": old}).all()
-        budgets = connection.scalar(
+        ledger = Ledger(self.user_id)
+        ledger.lock()
+        moved = ledger.recategorise(old, new)
+        budgets = write_connection().scalar(
             select(Budget.month).where(*BUDGETS_OF).limit(1), {"user_id": self.user_id, "old": old}
         )
-        if not moving and budgets is None:
-            db.session.rollback()
+        if not moved and budgets is None:
+            ledger.discard()
             raise NotFound()
         if new != old:
-            self._move_transactions(moving, new, knowledge)
             self._merge_budgets(old, new)
-        db.session.commit()
+        ledger.commit()
         return self._one(new)
-
-    def _move_transactions(self, row_ids: list[int], new: str, knowledge: int) -> None:
-        if not row_ids:
-            return
-        now = datetime.now(UTC)
-        moves = [
-            {"row_id": row_id, "new": new, "new_version": knowledge + n, "now": now}
-            for n, row_id in enumerate(row_ids, start=1)
-        ]
-        write_connection().execute(MOVE_ONE, moves)
-        advance_counter(self.user_id, knowledge + len(row_ids))
 
     def _merge_budgets(self, old: str, new: str) -> None:
         connection = write_connection()

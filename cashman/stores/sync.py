@@ -7,28 +7,20 @@ forgotten, and a client that has seen nothing since before them must start over 
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cache
 
-from flask import current_app
 from sqlalchemy import (
-    Insert,
     Row,
     bindparam,
-    case,
     cast,
-    delete,
     exists,
     null,
     select,
     true,
     union_all,
-    update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import Gone
 
-from ..database import request_connection, write_connection
+from ..database import request_connection
 from ..i18n import _
 from ..models import MAX_VERSION, DeletedTransaction, Transaction, User
 
@@ -65,41 +57,6 @@ def changes_since(user_id: int, since: int, limit: int) -> Changes:
         has_more=has_more,
         changed=[row for row in entries if row.description is not None],
         deleted=[row for row in entries if row.description is None],
-    )
-
-
-def bury(user_id: int, row: Row, version: int) -> None:
-    """Leave a deleted row's tombstone, in the delete's own transaction."""
-    tombstone = {"public_id": row.public_id, "type": row.type, "version": version}
-    connection = write_connection()
-    connection.execute(
-        _bury(connection.dialect.name),
-        {"user_id": user_id, **tombstone, "deleted_at": datetime.now(UTC)},
-    )
-
-
-def forget_old_tombstones(user_id: int) -> None:
-    """Forget the user's tombstones older than SYNC_RETENTION_DAYS; every delete's transaction
-    calls it, so pruning needs no schedule."""
-    cutoff = datetime.now(UTC) - current_app.config["SYNC_RETENTION_DAYS"]
-    connection = write_connection()
-    forgotten = connection.execute(
-        delete(DeletedTransaction)
-        .where(DeletedTransaction.user_id == user_id, DeletedTransaction.deleted_at < cutoff)
-        .returning(DeletedTransaction.version)
-    ).scalars()
-    if (newest := max(forgotten, default=None)) is not None:
-        raised = case((User.forgotten_through < newest, newest), else_=User.forgotten_through)
-        connection.execute(update(User).where(User.id == user_id).values(forgotten_through=raised))
-
-
-@cache
-def _bury(dialect_name: str) -> Insert:
-    """INSERT a tombstone; an id deleted before (and created again since) gets the new one."""
-    insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(DeletedTransaction)
-    return insert.on_conflict_do_update(
-        index_elements=["user_id", "public_id"],
-        set_={name: insert.excluded[name] for name in ("type", "version", "deleted_at")},
     )
 
 

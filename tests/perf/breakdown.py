@@ -32,6 +32,7 @@ from cashman.models import Kind  # noqa: E402
 from cashman.resources import insights, transactions  # noqa: E402
 from cashman.schemas.bodies import new_transaction_schemas  # noqa: E402
 from cashman.schemas.responses import totals_schema, transaction_rows  # noqa: E402
+from cashman.stores.ledger import Ledger  # noqa: E402
 from cashman.stores.transactions import TransactionStore  # noqa: E402
 from cashman.tokens import jwt  # noqa: E402
 from config import load_config  # noqa: E402
@@ -98,7 +99,8 @@ def time_the_parts(app, watch: Stopwatch) -> None:
     watch.time(transaction_rows, "many", "dump of the rows (compiled plan)")
     watch.time(transactions, "encode_cursor", "cursor and Link")
     watch.time(transactions, "next_page_link", "cursor and Link")
-    watch.time(TransactionStore, "add", "insert, running totals, commit")
+    watch.time(Ledger, "create", "insert (and, on PostgreSQL, running totals)")
+    watch.time(Ledger, "commit", "running totals, commit")
     watch.time(totals_schema, "dump", dump)
     watch.time(app.json, "make_response", "JSON response")
     watch.time(app, "process_response", "after-request hooks (log line, headers)")

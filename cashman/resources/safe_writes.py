@@ -1,0 +1,86 @@
+"""What makes a write safe to send twice or to base on an old copy, decided here, beside the
+resources, from the request: `Idempotency-Key` (a create answered once), a client's own `id`
+(a retried create is recognised) and `If-Match` (a change refused when the copy is outdated).
+The stores only write; these decide what."""
+
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from flask import current_app, request
+from sqlalchemy import Row
+from werkzeug.exceptions import Conflict, PreconditionFailed
+
+from ..errors import FieldErrors
+from ..i18n import _
+from ..models import Kind, etag
+from ..schemas.responses import transaction_rows
+from ..stores.kept_answers import CreateAnswer, IdempotencyKey, KeptAnswers
+from ..stores.transactions import TransactionStore
+
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?")
+WRITE_ATTEMPTS = 3
+
+
+def idempotency_key(kind: Kind, payload: Any) -> IdempotencyKey | None:
+    """The request's `Idempotency-Key` with its fingerprint, or None when it has none."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise FieldErrors(
+            {"Idempotency-Key": [_("Must be 1 to 255 printable ASCII characters.")]},
+            400,
+            _("The request has an invalid header."),
+        )
+    canonical = current_app.json.dumps([kind.value, payload], sort_keys=True)
+    return IdempotencyKey(key, hashlib.sha256(canonical.encode()).hexdigest())
+
+
+def create_once(
+    store: TransactionStore, kind: Kind, content: dict[str, Any], key: IdempotencyKey | None
+) -> CreateAnswer:
+    """Record a new row, under the client's `id` if it gives one, and answer it.
+
+    An id the caller has already is a retried create when the stored row has the same kind and
+    content (nothing changes; `created` is False), and a 409 otherwise. With a key, an earlier
+    answer to it is replayed, and a new answer is kept with the row, in the same commit.
+    """
+    kept = KeptAnswers(store.user_id)
+    if key is not None and (answer := kept.to_create(key)) is not None:
+        return answer
+    ledger = store.ledger()
+    if (row := ledger.create(kind, content)) is None:
+        ledger.discard()
+        return _answer(store.created_before(kind, content), created=False)
+    if key is None:
+        ledger.commit()
+        return _answer(row, created=True)
+    return kept.commit_create(ledger, key, _answer(row, created=True))
+
+
+def change_latest(
+    store: TransactionStore, kind: Kind, transaction_id: UUID, write: Callable[[Row], Any]
+) -> Row:
+    """Read the row, check `If-Match` against it, write it; if another request changed it
+    meanwhile, again.
+
+    Every UPDATE and DELETE names the version it read, so a write based on a stale read changes
+    nothing (`write` answers None or False) instead of overwriting; `If-Match` is then judged
+    against the fresh row, which is what would really be overwritten.
+    """
+    for _attempt in range(WRITE_ATTEMPTS):
+        row = store.get(transaction_id, kind)
+        if request.if_match and not request.if_match.contains(etag(row)):
+            raise PreconditionFailed(
+                _("The transaction has changed: If-Match does not match its ETag.")
+            )
+        if (written := write(row)) not in (None, False):
+            return row if written is True else written
+    raise Conflict(_("The transaction is being changed by other requests; try again."))
+
+
+def _answer(row: Row, created: bool) -> CreateAnswer:
+    return CreateAnswer(transaction_rows.one(row), row.public_id, etag(row), created)
