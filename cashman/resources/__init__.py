@@ -7,14 +7,15 @@ from it.
 """
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import flask_restful
 from flask_jwt_extended import jwt_required
 
 from ..limits import api_by_user
-from ..stores.transactions import TransactionStore
 from ..tokens import current_user_id
+
+Store = TypeVar("Store")
 
 
 class Resource(flask_restful.Resource):
@@ -46,6 +47,7 @@ def required_token(view: Callable | type) -> str | None:
     return None if getattr(declared, "public", False) else getattr(declared, "token", "access")
 
 
-def current_store() -> TransactionStore:
-    """The transaction store of the user authenticated by this request's access token."""
-    return TransactionStore(current_user_id())
+def caller_store(store: Callable[[int], Store]) -> Store:
+    """`store` bound to the user authenticated by this request's access token: the one way a
+    resource reaches the caller's data (`caller_store(TransactionStore).page(...)`)."""
+    return store(current_user_id())

@@ -13,18 +13,17 @@ from ..passwords import hash_password, needs_rehash, verify_password
 from ..schemas.bodies import load_body, login_schema, register_schema
 from ..schemas.responses import jwk_set_schema, login_tokens_schema, tokens_schema, user_schema
 from ..stores.logins import LoginStore
-from ..stores.users import add_user, delete_user, find_user, get_user, replace_password_hash
+from ..stores.users import UserStore, add_user, find_user, replace_password_hash
 from ..tokens import (
     by_cookie,
     cookie_answer,
     current_login_id,
-    current_user_id,
     issue_tokens,
     published_keys,
     rotate_tokens,
     without_cookies,
 )
-from . import Resource
+from . import Resource, caller_store
 
 
 class Register(Resource):
@@ -103,7 +102,7 @@ class Logout(Resource):
     @documented(status=204, tag="auth")
     def post(self):
         """End this login: its access and refresh tokens are refused from now on."""
-        LoginStore(current_user_id()).revoke(current_login_id())
+        caller_store(LoginStore).revoke(current_login_id())
         return without_cookies(Response(status=204))
 
 
@@ -113,12 +112,12 @@ class Me(Resource):
     @documented(returns=user_schema, tag="auth")
     def get(self):
         """Return the caller's account."""
-        return user_schema.dump(get_user(current_user_id())), 200
+        return user_schema.dump(caller_store(UserStore).get()), 200
 
     @documented(status=204, tag="auth")
     def delete(self):
         """Delete the caller's account with all its transactions and tokens."""
-        delete_user(current_user_id())
+        caller_store(UserStore).delete()
         return Response(status=204)
 
 

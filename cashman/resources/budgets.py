@@ -19,8 +19,7 @@ from ..schemas.planning import (
 )
 from ..stores.budgets import BudgetStore
 from ..stores.categories import CategoryStore
-from ..tokens import current_user_id
-from . import Resource
+from . import Resource, caller_store
 
 
 class Categories(Resource):
@@ -29,7 +28,7 @@ class Categories(Resource):
     @documented(returns=categories_schema, tag="budgets")
     def get(self):
         """List every category with its count, income and expenses, sorted by name."""
-        return categories_schema.dump(CategoryStore(current_user_id()).all()), 200
+        return categories_schema.dump(caller_store(CategoryStore).all()), 200
 
 
 class Category(Resource):
@@ -43,7 +42,7 @@ class Category(Resource):
         transaction gets a new `version`, so offline clients learn of it through /sync.
         """
         new_name = load_body(category_name_schema)["name"]
-        store = CategoryStore(current_user_id())
+        store = caller_store(CategoryStore)
         return category_schema.dump(store.rename(_category_in(name), new_name)), 200
 
 
@@ -53,7 +52,7 @@ class Budget(Resource):
     @documented(returns=budget_schema, tag="budgets")
     def get(self, month: date, category: str):
         """Return the budget."""
-        budget = BudgetStore(current_user_id()).get(month, _category_in(category))
+        budget = caller_store(BudgetStore).get(month, _category_in(category))
         if budget is None:
             raise NotFound()
         return budget_schema.dump(budget), 200
@@ -63,12 +62,12 @@ class Budget(Resource):
         """Set the budget, replacing any it had; the category need not be in use yet."""
         amount = load_body(budget_body_schema)["amount"]
         category = _category_in(category, new=True)
-        return budget_schema.dump(BudgetStore(current_user_id()).put(month, category, amount)), 200
+        return budget_schema.dump(caller_store(BudgetStore).put(month, category, amount)), 200
 
     @documented(status=204, tag="budgets")
     def delete(self, month: date, category: str):
         """Delete the budget."""
-        if not BudgetStore(current_user_id()).delete(month, _category_in(category)):
+        if not caller_store(BudgetStore).delete(month, _category_in(category)):
             raise NotFound()
         return Response(status=204)
 
@@ -83,7 +82,7 @@ class MonthBudget(Resource):
         `spent` sums the month's expenses (incomes do not count); `available = budgeted +
         spent`; no rollover between months. Uncategorised expenses come last, as null.
         """
-        return month_budget_schema.dump(BudgetStore(current_user_id()).month(month)), 200
+        return month_budget_schema.dump(caller_store(BudgetStore).month(month)), 200
 
 
 def _category_in(path_part: str, *, new: bool = False) -> str:

@@ -23,8 +23,7 @@ from ..schemas.imports import (
 )
 from ..schemas.queries import load_query
 from ..stores.imports import Import
-from ..tokens import current_user_id
-from . import Resource
+from . import Resource, caller_store
 
 BATCH_ROWS = 1000
 
@@ -52,7 +51,7 @@ class TransactionImport(Resource):
         """Import rows; `dry_run=true` answers the same and writes nothing."""
         dry_run = load_query(import_query_schema)["dry_run"]
         with closing(read_rows(spooled_body(), request.mimetype)) as rows:
-            result = import_all(Import(current_user_id()), rows, dry_run)
+            result = import_all(caller_store(Import), rows, dry_run)
         return import_result_schema.dump(result), 200
 
 

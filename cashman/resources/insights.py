@@ -3,7 +3,8 @@
 from ..openapi.operation import documented
 from ..schemas.queries import balance_query_schema, load_query, summary_query_schema
 from ..schemas.responses import summary_schema, totals_schema
-from . import Resource, current_store
+from ..stores.transactions import TransactionStore
+from . import Resource, caller_store
 
 
 class Balance(Resource):
@@ -13,7 +14,7 @@ class Balance(Resource):
     def get(self):
         """Return the totals of the rows in `from`..`to` and `category` (all rows by default)."""
         filters = load_query(balance_query_schema)["filters"]
-        return totals_schema.dump(current_store().totals(filters)), 200
+        return totals_schema.dump(caller_store(TransactionStore).totals(filters)), 200
 
 
 class Summary(Resource):
@@ -23,4 +24,6 @@ class Summary(Resource):
     def get(self):
         """Return one totals object per `group` key (month or category), ordered by key."""
         query = load_query(summary_query_schema)
-        return summary_schema.dump(current_store().summary(query["group"], query["filters"])), 200
+        return summary_schema.dump(
+            caller_store(TransactionStore).summary(query["group"], query["filters"])
+        ), 200

@@ -14,9 +14,9 @@ from ..passwords import hash_password, verify_password
 from ..schemas.bodies import load_body, password_change_schema
 from ..schemas.responses import sessions_schema
 from ..stores.logins import LoginStore
-from ..stores.users import get_user, replace_password_hash
-from ..tokens import current_login_id, current_user_id
-from . import Resource
+from ..stores.users import UserStore, replace_password_hash
+from ..tokens import current_login_id
+from . import Resource, caller_store
 
 
 class Sessions(Resource):
@@ -34,14 +34,14 @@ class Sessions(Resource):
                 "last_active_at": login.last_active_at,
                 "current": login.id == current,
             }
-            for login in LoginStore(current_user_id()).live()
+            for login in caller_store(LoginStore).live()
         ]
         return sessions_schema.dump(sessions), 200
 
     @documented(status=204, tag="auth")
     def delete(self):
         """Sign out every session of the caller but this one."""
-        LoginStore(current_user_id()).revoke_all_but(current_login_id())
+        caller_store(LoginStore).revoke_all_but(current_login_id())
         return Response(status=204)
 
 
@@ -51,7 +51,7 @@ class Session(Resource):
     @documented(status=204, tag="auth")
     def delete(self, session_id: UUID):
         """Sign a session out: its access and refresh tokens are refused from now on."""
-        if not LoginStore(current_user_id()).revoke(session_id.hex):
+        if not caller_store(LoginStore).revoke(session_id.hex):
             raise NotFound()
         return Response(status=204)
 
@@ -66,7 +66,7 @@ class Password(Resource):
     def post(self):
         """Change the password; every other session is signed out, this one goes on."""
         fields = load_body(password_change_schema)
-        user = get_user(current_user_id())
+        user = caller_store(UserStore).get()
         if not verify_password(user.password_hash, fields["current_password"]):
             raise FieldErrors(
                 {"current_password": [_("Wrong password.")]},

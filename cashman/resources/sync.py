@@ -12,10 +12,9 @@ from ..schemas.queries import load_query, sync_query_schema
 from ..schemas.responses import changes_schema, deleted_rows, transaction_rows
 from ..schemas.sync import load_operations, sync_batch_schema, sync_results_schema
 from ..stores.kept_answers import KeptAnswers
-from ..stores.sync import changes_since
+from ..stores.sync import ChangeFeed
 from ..stores.sync_batch import ClientChange, Outcome, SyncBatch
-from ..tokens import current_user_id
-from . import Resource
+from . import Resource, caller_store
 
 
 class Sync(Resource):
@@ -29,7 +28,7 @@ class Sync(Resource):
         the page's `server_knowledge`.
         """
         query = load_query(sync_query_schema)
-        changes = changes_since(current_user_id(), query["since"], query["limit"])
+        changes = caller_store(ChangeFeed).since(query["since"], query["limit"])
         return {
             "server_knowledge": changes.server_knowledge,
             "has_more": changes.has_more,
@@ -47,13 +46,14 @@ class Sync(Resource):
         """
         payload = read_json()
         changes = [ClientChange(**loaded) for loaded in load_operations(payload)]
-        ids = list({change.id for change in changes})
-        batch = SyncBatch(current_user_id(), ids)
+        batch = caller_store(SyncBatch)
+        batch.lock()
         # A batch that names an id more than once (a create and a delete of one id would run
         # again) is answered once: its answer is kept in its commit, and the same batch gets it
         # again within IDEMPOTENCY_KEY_TTL. Other batches are idempotent by their changes alone.
-        fingerprint = _fingerprint(payload) if len(ids) < len(changes) else None
-        kept = KeptAnswers(current_user_id())
+        named_twice = len({change.id for change in changes}) < len(changes)
+        fingerprint = _fingerprint(payload) if named_twice else None
+        kept = caller_store(KeptAnswers)
         if fingerprint is not None and (answer := kept.to_batch(fingerprint)) is not None:
             batch.ledger.discard()
             return answer, 200

@@ -29,13 +29,14 @@ from ..schemas.queries import (
     transaction_page_query_schema,
 )
 from ..schemas.responses import transaction_rows, transaction_schema, transactions_schema
-from . import Resource, current_store
+from ..stores.transactions import TransactionStore
+from . import Resource, caller_store
 from .safe_writes import change_latest, create_once, idempotency_key
 
 
 def list_page(filters: Filters, limit: int, after: tuple | None) -> tuple[Any, int, dict]:
     """One page of rows, with `X-Total-Count` and, while more rows remain, a `Link` to them."""
-    store = current_store()
+    store = caller_store(TransactionStore)
     rows = store.page(filters, limit + 1, after)
     headers = {"X-Total-Count": str(store.count(filters))}
     if len(rows) > limit:
@@ -78,7 +79,7 @@ class _KindList(Resource):
         payload = read_json()
         key = idempotency_key(self.kind, payload)
         fields = new_transaction_schemas[self.kind].load(payload)
-        answer = create_once(current_store(), self.kind, fields, key)
+        answer = create_once(caller_store(TransactionStore), self.kind, fields, key)
         location = url_for(self.item_endpoint, transaction_id=answer.transaction_id)
         headers = {"Location": location, "ETag": quote_etag(answer.etag)}
         return answer.body, 201 if answer.created else 200, headers
@@ -95,7 +96,7 @@ class _KindItem(Resource):
     )
     def get(self, transaction_id: UUID):
         """Return one of the caller's rows of this kind (304 if `If-None-Match` has its ETag)."""
-        row = current_store().get(transaction_id, self.kind)
+        row = caller_store(TransactionStore).get(transaction_id, self.kind)
         if request.if_none_match.contains_weak(etag(row)):
             return Response(status=304, headers=etag_header(row))
         return transaction_rows.one(row), 200, etag_header(row)
@@ -110,14 +111,14 @@ class _KindItem(Resource):
     def patch(self, transaction_id: UUID):
         """Change some fields of one of the caller's rows (412 if `If-Match` is outdated)."""
         fields = load_body(transaction_patch_schemas[self.kind])
-        store = current_store()
+        store = caller_store(TransactionStore)
         row = change_latest(store, self.kind, transaction_id, lambda row: store.change(row, fields))
         return transaction_rows.one(row), 200, etag_header(row)
 
     @documented(status=204, request_headers=("If-Match",), errors=(409, 412))
     def delete(self, transaction_id: UUID):
         """Delete one of the caller's rows (412 if `If-Match` is outdated)."""
-        store = current_store()
+        store = caller_store(TransactionStore)
         change_latest(store, self.kind, transaction_id, store.remove)
         return Response(status=204)
 
@@ -184,4 +185,4 @@ class TransactionExport(Resource):
 
 def export_csv() -> Response:
     filters = load_query(transaction_export_query_schema)["filters"]
-    return csv_response(current_store().batches(filters))
+    return csv_response(caller_store(TransactionStore).batches(filters))

@@ -35,29 +35,35 @@ class Changes:
     deleted: list[Row]
 
 
-def changes_since(user_id: int, since: int, limit: int) -> Changes:
-    """Every change after version `since`, oldest first, at most `limit` of them.
+class ChangeFeed:
+    """One user's feed of changes."""
 
-    One statement reads the counter and the changes, so both come from one snapshot: every
-    version up to the counter is there, and none above it. A 410 when `since` is above the
-    counter, or below the deletes already forgotten (0, a full sync, is always answered).
-    """
-    gone = Gone(_("These changes are no longer available: sync again from 0."))
-    if since > MAX_VERSION:  # above every counter (and beyond what the column can compare)
-        raise gone
-    bound = {"user_id": user_id, "since": since, "limit": limit + 1}
-    rows = request_connection().execute(_FEED, bound).all()
-    if since > rows[0].server_knowledge or 0 < since < rows[0].forgotten_through:
-        raise gone
-    entries = [row for row in rows if row.version is not None]
-    has_more = len(entries) > limit
-    entries = entries[:limit]
-    return Changes(
-        server_knowledge=entries[-1].version if has_more else rows[0].server_knowledge,
-        has_more=has_more,
-        changed=[row for row in entries if row.description is not None],
-        deleted=[row for row in entries if row.description is None],
-    )
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+
+    def since(self, since: int, limit: int) -> Changes:
+        """Every change after version `since`, oldest first, at most `limit` of them.
+
+        One statement reads the counter and the changes, so both come from one snapshot: every
+        version up to the counter is there, and none above it. A 410 when `since` is above the
+        counter, or below the deletes already forgotten (0, a full sync, is always answered).
+        """
+        gone = Gone(_("These changes are no longer available: sync again from 0."))
+        if since > MAX_VERSION:  # above every counter (and beyond what the column can compare)
+            raise gone
+        bound = {"user_id": self.user_id, "since": since, "limit": limit + 1}
+        rows = request_connection().execute(_FEED, bound).all()
+        if since > rows[0].server_knowledge or 0 < since < rows[0].forgotten_through:
+            raise gone
+        entries = [row for row in rows if row.version is not None]
+        has_more = len(entries) > limit
+        entries = entries[:limit]
+        return Changes(
+            server_knowledge=entries[-1].version if has_more else rows[0].server_knowledge,
+            has_more=has_more,
+            changed=[row for row in entries if row.description is not None],
+            deleted=[row for row in entries if row.description is None],
+        )
 
 
 def _feed():

@@ -50,11 +50,14 @@ class SyncBatch:
     them again, and at the end.
     """
 
-    def __init__(self, user_id: int, ids: list[UUID]) -> None:
+    def __init__(self, user_id: int) -> None:
         self.ledger = Ledger(user_id)
-        self.ledger.lock()  # first: the lock keeps the rows read as read
-        self.rows: dict[UUID, Row | None] = self.ledger.find(ids)
+        self.rows: dict[UUID, Row | None] = {}
         self.staged: set[UUID] = set()
+
+    def lock(self) -> None:
+        """Take the user's write lock first: the rows read next stay as read to the commit."""
+        self.ledger.lock()
 
     @property
     def knowledge(self) -> int:
@@ -62,7 +65,9 @@ class SyncBatch:
         return self.ledger.knowledge
 
     def apply(self, changes: list[ClientChange]) -> list[Outcome]:
-        """Apply the changes in order; what became of each. Nothing is committed yet."""
+        """Apply the changes in order (under the lock); what became of each. Nothing is
+        committed yet."""
+        self.rows = self.ledger.find(list({change.id for change in changes}))
         outcomes = [self._apply(change) for change in changes]
         self._write_staged()
         return outcomes

@@ -1,4 +1,5 @@
-"""Accounts: found by name whatever its case, created, read and deleted."""
+"""Users: found by name whatever its case and created (before anyone is known), and the
+caller's own account, read and deleted."""
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,18 +25,23 @@ def add_user(username: str, password_hash: str) -> User | None:
     return user
 
 
-def get_user(user_id: int) -> User | None:
-    """Return the account with this id, if it still exists."""
-    return db.session.get(User, user_id)
-
-
 def replace_password_hash(user: User, password_hash: str) -> None:
     """Store a new hash of the same password (made at the configured cost)."""
     user.password_hash = password_hash
     db.session.commit()
 
 
-def delete_user(user_id: int) -> None:
-    """Delete an account; its logins and transactions go with it (ON DELETE CASCADE)."""
-    db.session.execute(delete(User).where(User.id == user_id))
-    db.session.commit()
+class UserStore:
+    """The caller's own account."""
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+
+    def get(self) -> User | None:
+        """Return the account, if it still exists."""
+        return db.session.get(User, self.user_id)
+
+    def delete(self) -> None:
+        """Delete the account; its logins and transactions go with it (ON DELETE CASCADE)."""
+        db.session.execute(delete(User).where(User.id == self.user_id))
+        db.session.commit()
