@@ -92,6 +92,7 @@ fuzz: $(VENV)/.dev-installed $(CATALOGS)
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/hadolint Dockerfile
 
 format: $(VENV)/.dev-installed
