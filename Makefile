@@ -13,7 +13,8 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	touch $@
 
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements.txt -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
 # Message catalogs: the .po sources are committed, the .mo files are built here (git ignores them).
@@ -91,11 +92,39 @@ fuzz: $(VENV)/.dev-installed $(CATALOGS)
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/hadolint Dockerfile
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The pins: requirements*.in list the direct dependencies, pip-compile (settings in pyproject.toml)
+# writes every package they need, exactly pinned, to requirements*.txt. After editing a .in file,
+# `make lock` (the other pins stay as they are); `make upgrade` moves every pin to the newest
+# release the .in files allow, `make upgrade PACKAGE=flask` only that one. `make lock-check`
+# compiles afresh into a temporary folder and fails if the committed pins differ (it asks the
+# package index; tests/test_requirements.py checks the same offline in `make test`).
+.PHONY: lock upgrade lock-check
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(abspath $(BIN))/pip-compile --quiet
+UPGRADE = $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)
+LOCK_CHECK := $(or $(TMPDIR),/tmp)/cashman-lock-check
+lock: $(VENV)/.dev-installed
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+
+upgrade: $(VENV)/.dev-installed
+	$(PIP_COMPILE) $(UPGRADE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) $(UPGRADE) -o requirements-dev.txt requirements-dev.in
+
+lock-check: $(VENV)/.dev-installed
+	rm -rf $(LOCK_CHECK) && mkdir -p $(LOCK_CHECK)
+	cp pyproject.toml requirements*.in requirements*.txt $(LOCK_CHECK)/
+	cd $(LOCK_CHECK) && $(PIP_COMPILE) -o requirements.txt requirements.in \
+		&& $(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+	diff -u requirements.txt $(LOCK_CHECK)/requirements.txt
+	diff -u requirements-dev.txt $(LOCK_CHECK)/requirements-dev.txt
+	rm -rf $(LOCK_CHECK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
