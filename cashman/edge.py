@@ -23,6 +23,8 @@ from flask_cors import CORS
 from flask_jwt_extended import get_jwt_identity
 from pythonjsonlogger.msgspec import MsgspecFormatter
 from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
     NotFound,
     RequestEntityTooLarge,
     RequestHeaderFieldsTooLarge,
@@ -125,10 +127,17 @@ def _start() -> None:
     # The whole body is read before anything takes a database connection (the token check
     # does), so a client sending it slowly holds no more than its own connection to us.
     view_class = getattr(current_app.view_functions.get(request.endpoint), "view_class", None)
-    if (limit := getattr(view_class, "body_limit", None)) is not None:
-        g.spooled_body = _spool_body(limit)
-    else:
-        request.get_data(cache=True)
+    try:
+        if (limit := getattr(view_class, "body_limit", None)) is not None:
+            g.spooled_body = _spool_body(limit)
+        else:
+            request.get_data(cache=True)
+    except HTTPException:
+        raise
+    except Exception as error:
+        # The HTTP server's own error for a body it cannot unframe (gunicorn's InvalidChunkSize,
+        # a bad chunk size): WSGI names no type for it, and it is the client's fault.
+        raise BadRequest() from error
 
 
 def spooled_body() -> IO[bytes]:
