@@ -1,16 +1,23 @@
 """The flask-restful `Api`, the table of every route, and what follows from each route's
 declaration: its token check (cashman.resources), its OpenAPI operation and its cache header."""
 
-import json
-from collections.abc import Callable
 from datetime import date
-from functools import partial
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, render_template, request
+import flask_swagger_ui
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+)
 from flask_restful import Api
-from flask_swagger_ui import get_swaggerui_blueprint
+from jinja2.utils import htmlsafe_json_dumps
 from werkzeug.routing import BaseConverter, ValidationError
 
 from .openapi.spec import build_spec
@@ -64,6 +71,9 @@ ROUTES = [
 UNDOCUMENTED_ROUTES = [(OpenAPIDocument, "/openapi.json")]
 CACHEABLE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SWAGGER_UI_VERSION = version("flask-swagger-ui")
+# flask-swagger-ui's installed files (dist/) and its page's template (templates/), served here:
+# its blueprint writes every URL from the root, not under the path the API is served at.
+SWAGGER_UI = Path(flask_swagger_ui.__file__).parent
 
 
 class MonthConverter(BaseConverter):
@@ -106,8 +116,7 @@ def output_json(data: Any, code: int, headers: dict | None = None) -> Response:
 
 def register_api(app: Flask) -> None:
     """Mount every resource, each path with and without a trailing slash (no redirects) unless it
-    ends in a category, the
-    OpenAPI document at /openapi.json and Swagger UI (files from flask-swagger-ui) at /docs/."""
+    ends in a category, the OpenAPI document at /openapi.json and Swagger UI at /docs/."""
     app.url_map.converters |= {"month": MonthConverter, "name": NameConverter}
     api = CashmanApi(app)
     api.representations = {"application/json": output_json}
@@ -117,24 +126,25 @@ def register_api(app: Flask) -> None:
         else:
             api.add_resource(resource, path, f"{path}/")
     app.extensions["openapi"] = build_spec(ROUTES)
-    docs = get_swaggerui_blueprint("/docs", "/openapi.json", blueprint_name="docs")
-    app.register_blueprint(docs)
-    # Its files, and its page with URLs under the API's prefix; /docs answers as /docs/ does,
-    # like every other path (no redirect).
-    files = app.view_functions[f"{docs.name}.show"]
-    app.view_functions[f"{docs.name}.show"] = partial(_swagger_ui, files)
-    app.add_url_rule("/docs", f"{docs.name}.index", app.view_functions[f"{docs.name}.show"])
-    for endpoint, view in app.view_functions.items():
-        if endpoint.startswith(f"{docs.name}."):
-            view.public = True
+    app.register_blueprint(_swagger_ui_blueprint())
     app.after_request(_never_store_unless_public)
 
 
-def _swagger_ui(files: Callable, path: str | None = None) -> Any:
-    """flask-swagger-ui's page, its files and the OpenAPI document found under the path the API
-    is served at (its blueprint writes them from the root)."""
+def _swagger_ui_blueprint() -> Blueprint:
+    """Swagger UI at /docs/, its files below it; /docs answers as /docs/ does, like every other
+    path (no redirect)."""
+    docs = Blueprint("docs", __name__, url_prefix="/docs", template_folder=SWAGGER_UI / "templates")
+    docs.add_url_rule("", "index", _swagger_ui)
+    docs.add_url_rule("/", "show", _swagger_ui)
+    docs.add_url_rule("/<path:path>", "show", _swagger_ui)
+    return docs
+
+
+def _swagger_ui(path: str | None = None) -> Any:
+    """Swagger UI's page, with its files and the OpenAPI document found under the path the API
+    is served at; or one of its files."""
     if path and path != "index.html":
-        return files(path)
+        return send_from_directory(SWAGGER_UI / "dist", path)
     root = request.script_root
     config = {
         "dom_id": "#swagger-ui",
@@ -147,9 +157,12 @@ def _swagger_ui(files: Callable, path: str | None = None) -> Any:
         "index.template.html",
         base_url=f"{root}/docs",
         app_name="Cashman API",
-        config_json=json.dumps(config),
+        config_json=htmlsafe_json_dumps(config),  # a gateway's prefix cannot end the script
         version=SWAGGER_UI_VERSION,
     )
+
+
+_swagger_ui.public = True  # anyone may read the API's documentation
 
 
 def _never_store_unless_public(response: Response) -> Response:
@@ -157,5 +170,5 @@ def _never_store_unless_public(response: Response) -> Response:
     token or money (or says that a route needs them)."""
     view = current_app.view_functions.get(request.endpoint)
     if view is None or required_token(view) or request.method not in CACHEABLE_METHODS:
-        response.headers["Cache-Control"] = "no-store"
+        response.cache_control.no_store = True
     return response

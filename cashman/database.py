@@ -8,9 +8,10 @@ on SQLite loads neither psycopg nor Alembic (about 20 MB per process tree).
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, Response, after_this_request, current_app, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Connection, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 
 MIGRATIONS = str(Path(__file__).parent / "migrations")
@@ -28,6 +29,7 @@ def init_database(app: Flask) -> None:
     """Bind SQLAlchemy; on SQLite, tune every new connection; on PostgreSQL, bound every wait
     for an answer and ping idle connections (cashman.postgres)."""
     db.init_app(app)
+    app.before_request(_release_the_connection_before_answering)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             busy_timeout = app.config["SQLITE_BUSY_TIMEOUT_MS"]
@@ -84,6 +86,29 @@ def write_connection() -> Connection:
     if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         raise RuntimeError("a write needs a transaction: GET requests must only read")
     return connection
+
+
+def _release_the_connection_before_answering() -> None:
+    """End the request's transaction before its answer is finalised, not in the teardown.
+
+    Flask-SQLAlchemy closes the session when the app context ends, after the answer left
+    Flask: a ROLLBACK that fails there (PostgreSQL dropped the connection after the request's
+    last statement) escapes every error handler, and gunicorn answers its own HTML 500.
+    Flask runs `after_this_request` functions before every `after_request` hook, so a failure
+    here is still answered by the app's handler (cashman.errors: a 503), with every header.
+    """
+    after_this_request(_release_connection)
+
+
+def _release_connection(response: Response) -> Response:
+    """Give the request's connection back; a database that dropped it gets the app's answer
+    for that error instead. An uncommitted transaction is all a failed ROLLBACK leaves, and
+    the database ends that itself: nothing written is lost, and a retry is safe."""
+    try:
+        db.session.close()
+    except DBAPIError as error:
+        return current_app.make_response(current_app.handle_user_exception(error))
+    return response
 
 
 def _tune_sqlite(connection: sqlite3.Connection, busy_timeout_ms: int) -> None:

@@ -23,15 +23,19 @@ from flask_cors import CORS
 from flask_jwt_extended import get_jwt_identity
 from pythonjsonlogger.msgspec import MsgspecFormatter
 from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
     NotFound,
     RequestEntityTooLarge,
     RequestHeaderFieldsTooLarge,
     RequestURITooLarge,
 )
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .i18n import _
 
+OUTSIDE_PREFIX = "cashman.outside_prefix"  # an environ key: the path is not under URL_PREFIX
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 # Limits on a request's head, kept below the HTTP server's own (config/gunicorn.conf.py), so that
 # the app, not the server, refuses an oversize head: with a problem document, not an HTML page.
@@ -68,8 +72,10 @@ request_log = logging.getLogger("cashman.requests")
 
 def register_edge(app: Flask) -> None:
     """Install the proxy fix, CORS, and the before/after hooks of every request."""
-    if prefix := app.config["URL_PREFIX"]:
-        app.wsgi_app = PrefixMount(app.wsgi_app, prefix)
+    if prefix := app.config["URL_PREFIX"]:  # the path under it, with the prefix as SCRIPT_NAME
+        app.wsgi_app = DispatcherMiddleware(
+            _outside_the_prefix(app.wsgi_app), {prefix: app.wsgi_app}
+        )
     if hops := app.config["TRUSTED_PROXY_COUNT"]:  # outermost: a forwarded prefix comes first
         app.wsgi_app = ProxyFix(
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
@@ -83,31 +89,33 @@ def register_edge(app: Flask) -> None:
             methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             supports_credentials=True,  # cookie sign-in, from these origins only
             max_age=600,
+            vary_header=False,  # its Vary: Origin is only for several origins (_vary_by_origin)
         )
+        app.after_request(_vary_by_origin)
     _log_as_json(app)
     app.before_request(_start)
     app.after_request(_finish)
     app.teardown_request(_close_spooled_body)
 
 
-class PrefixMount:
-    """WSGI middleware serving the app under a path prefix: a path under it moves the prefix to
-    SCRIPT_NAME; any other path is marked, and `_start` answers it with the 404 problem."""
+def _outside_the_prefix(app: Callable) -> Callable:
+    """The app for every path outside URL_PREFIX, marked so that `_start` answers the 404
+    problem (with its request ID, log line and headers) whatever route the path would match."""
 
-    OUTSIDE = "cashman.outside_prefix"
+    def marked(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        environ[OUTSIDE_PREFIX] = True
+        return app(environ, start_response)
 
-    def __init__(self, app: Callable, prefix: str) -> None:
-        self.app = app
-        self.prefix = prefix
+    return marked
 
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == self.prefix or path.startswith(f"{self.prefix}/"):
-            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + self.prefix
-            environ["PATH_INFO"] = path.removeprefix(self.prefix)
-        else:
-            environ[self.OUTSIDE] = True
-        return self.app(environ, start_response)
+
+def _vary_by_origin(response: Response) -> Response:
+    """Every answer depends on the Origin header once CORS is on: the allowed origin's answer
+    carries Access-Control-* headers, another origin's (or one without Origin) has none. A shared
+    cache must not hand one to the other (the JWKS and the docs are cacheable), so every answer
+    says Vary: Origin, not only the ones flask-cors would mark (with several allowed origins)."""
+    response.vary.add("Origin")
+    return response
 
 
 def current_request_id() -> str | None:
@@ -120,15 +128,22 @@ def _start() -> None:
     offered = request.headers.get("X-Request-ID", "")
     g.request_id = offered if REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
     _refuse_an_oversize_head()
-    if request.environ.get(PrefixMount.OUTSIDE):
+    if request.environ.get(OUTSIDE_PREFIX):
         raise NotFound()
     # The whole body is read before anything takes a database connection (the token check
     # does), so a client sending it slowly holds no more than its own connection to us.
     view_class = getattr(current_app.view_functions.get(request.endpoint), "view_class", None)
-    if (limit := getattr(view_class, "body_limit", None)) is not None:
-        g.spooled_body = _spool_body(limit)
-    else:
-        request.get_data(cache=True)
+    try:
+        if (limit := getattr(view_class, "body_limit", None)) is not None:
+            g.spooled_body = _spool_body(limit)
+        else:
+            request.get_data(cache=True)
+    except HTTPException:
+        raise
+    except Exception as error:
+        # The HTTP server's own error for a body it cannot unframe (gunicorn's InvalidChunkSize,
+        # a bad chunk size): WSGI names no type for it, and it is the client's fault.
+        raise BadRequest() from error
 
 
 def spooled_body() -> IO[bytes]:

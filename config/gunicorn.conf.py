@@ -18,9 +18,6 @@ import sys  # noqa: E402
 import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from gunicorn.workers.base_async import AsyncWorker  # noqa: E402
-from gunicorn.workers.ggevent import GeventWorker  # noqa: E402
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project root, whatever the cwd
 from config import load_config  # noqa: E402
 from config.serving import client_timeout, stop_on_config_error  # noqa: E402
@@ -28,21 +25,8 @@ from config.serving import client_timeout, stop_on_config_error  # noqa: E402
 # A configuration error stops the server here, in the master, with its one line, before any
 # worker starts (wsgi.py stops it the same way when the app is loaded).
 stop_on_config_error(load_config)
-CLIENT_TIMEOUT = client_timeout()
-
-
-class DeadlineGeventWorker(GeventWorker):
-    """gunicorn's gevent worker, with a deadline on every wait for a client.
-
-    gunicorn's worker leaves a client's socket without a timeout: an idle client, or one that
-    stops sending its body or reading the answer, would hold its connection (one of
-    `worker_connections`) for ever. Here each read and write gives up after CLIENT_TIMEOUT
-    seconds, and the head of the request must arrive within that time (`keepalive`, below).
-    """
-
-    def handle(self, listener, client, addr):  # noqa: ANN001, ANN201 (gunicorn's signature)
-        client.settimeout(CLIENT_TIMEOUT)  # where GeventWorker.handle would make it blocking
-        AsyncWorker.handle(self, listener, client, addr)
+stop_on_config_error(client_timeout)
+from config.gunicorn_worker import CLIENT_TIMEOUT, DeadlineGeventWorker  # noqa: E402
 
 
 def pre_request(worker, req):  # noqa: ANN001, ANN201 (a gunicorn server hook)

@@ -254,6 +254,28 @@ def test_cors_refuses_other_origins_and_is_off_by_default(another_app, client):
         assert "Access-Control-Allow-Origin" not in response.headers
 
 
+@pytest.mark.parametrize("origins", [[WEB_APP], [WEB_APP, "https://admin.example"]])
+def test_with_cors_every_answer_varies_by_origin(another_app, origins):
+    """Found live: with one allowed origin no answer said `Vary: Origin` (flask-cors marks only
+    answers to an allowed origin, and only with several), so a shared cache could hand the
+    JWKS it kept for a request without Origin (no Access-Control-Allow-Origin) to the web app."""
+    client = another_app(CORS_ORIGINS=origins).test_client()
+    for origin in ({}, {"Origin": WEB_APP}, {"Origin": "https://evil.example"}):
+        for response in (
+            client.get("/.well-known/jwks.json", headers=origin),
+            client.get("/nowhere", headers=origin),
+            client.options("/incomes", headers={**origin, "Access-Control-Request-Method": "GET"}),
+        ):
+            assert response.headers.getlist("Vary") == ["Accept-Language, Origin"], origin
+    jwks = client.get("/.well-known/jwks.json", headers={"Origin": WEB_APP})
+    assert jwks.headers["Access-Control-Allow-Origin"] == WEB_APP
+    assert jwks.headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_without_cors_no_answer_varies_by_origin(client):
+    assert client.get("/.well-known/jwks.json").headers.getlist("Vary") == ["Accept-Language"]
+
+
 URI_TOO_LONG = (414, "URI Too Long", "The URL is longer than 4096 bytes.")
 HEADERS_TOO_LARGE = (
     431,

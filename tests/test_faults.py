@@ -8,6 +8,7 @@ tests/test_limits.py.
 """
 
 import json
+import queue
 import socket
 import statistics
 import threading
@@ -16,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from decimal import Decimal
 
+import psycopg
 import pytest
 from helpers import ROW
 from live import assert_problem, json_body, new_user, post, report, request, started_server
@@ -27,16 +29,27 @@ NOT_ANSWERING = "The database is not answering."  # GET /health/ready
 
 class FaultyProxy:
     """A TCP proxy to PostgreSQL that can be cut (connections dropped, new ones refused) or
-    frozen (connections kept open, nothing carried either way), and then restored."""
+    frozen (connections kept open, nothing carried either way), and then restored; or that
+    has PostgreSQL end one connection between a request's last statement and its ROLLBACK."""
 
-    def __init__(self, target_port: int = 5432) -> None:
+    def __init__(self, database_url: str, target_port: int = 5432) -> None:
         self.target = ("127.0.0.1", target_port)
+        self.database = database_url.replace("postgresql+psycopg://", "postgresql://")
         self.port = _free_port()
         self.sockets: list[socket.socket] = []
         self.listener: socket.socket | None = None
         self.lock = threading.Lock()
         self.flowing = threading.Event()
+        self.marker: bytes | None = None
+        self.terminations: queue.Queue[bool] = queue.Queue()  # whether each one ended a backend
         self.restore()
+
+    def terminate_before_rollback(self, marker: bytes) -> None:
+        """The next connection to send a statement holding `marker` is ended by PostgreSQL
+        (pg_terminate_backend) just before its next ROLLBACK reaches it: as a restart, a
+        failover or an administrator ends a backend after the statement was answered."""
+        with self.lock:
+            self.marker = marker
 
     def restore(self) -> None:
         self.flowing.set()
@@ -75,13 +88,25 @@ class FaultyProxy:
             upstream = socket.create_connection(self.target)
             with self.lock:
                 self.sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+            threading.Thread(
+                target=self._pipe, args=(client, upstream, upstream.getsockname()[1]), daemon=True
+            ).start()
+            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
 
-    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket, backend_port: int = 0) -> None:
+        """Carry `source`'s bytes to `sink`; from a client (`backend_port` is its upstream
+        socket's port, as PostgreSQL sees it) watch for the statements to terminate after."""
+        doomed = False
         try:
             while data := source.recv(65536):
                 self.flowing.wait()
+                if backend_port:
+                    if doomed and b"ROLLBACK" in data:
+                        doomed = False
+                        self._terminate(backend_port)
+                    with self.lock:
+                        if self.marker and self.marker in data:
+                            self.marker, doomed = None, True
                 sink.sendall(data)
         except OSError:
             pass
@@ -91,6 +116,16 @@ class FaultyProxy:
                     sock.close()
                 except OSError:
                     pass
+
+    def _terminate(self, backend_port: int) -> None:
+        """End the backend serving `backend_port`, waiting (up to 5 s) until it has exited."""
+        with psycopg.connect(self.database, autocommit=True, connect_timeout=5) as killer:
+            ended = killer.execute(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+                " WHERE client_port = %s",
+                (backend_port,),
+            ).fetchall()
+        self.terminations.put(ended == [(True,)])
 
 
 def _free_port() -> int:
@@ -221,7 +256,7 @@ def proxied_database(migrated_url, another_app):
     """A FaultyProxy in front of the suite's PostgreSQL, and the database URL through it."""
     if not migrated_url.startswith("postgresql"):
         pytest.skip("a database server's fault: PostgreSQL only (SQLite: test_reliability.py)")
-    proxy = FaultyProxy()
+    proxy = FaultyProxy(migrated_url)
     url = migrated_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
     assert url != migrated_url
     yield proxy, url
@@ -258,6 +293,29 @@ def test_a_postgresql_outage_is_503s_then_recovers_without_a_restart(proxied_dat
         f"recovered {recovery:.2f} s after the database came back, no restart",
     )
     assert max(outage) < 5
+
+
+@pytest.mark.parametrize(
+    ("marker", "method", "path", "raw"),
+    [
+        (b"SELECT 1", "GET", "/health/ready", None),  # answered 200, and then
+        (b"FROM logins", "POST", "/incomes", b'{"amount": "x"}'),  # 422 after the token check
+        (b"FROM logins", "POST", "/incomes", b"{"),  # 400
+    ],
+)
+def test_a_connection_ended_before_the_requests_rollback_is_a_503_problem(
+    proxied_database, marker, method, path, raw
+):
+    """Found live: when PostgreSQL ended a connection after a request's last statement, the
+    ROLLBACK at Flask's teardown failed outside every handler and gunicorn answered its HTML
+    500 (597 of 3,000 readiness checks while backends were being killed)."""
+    proxy, url = proxied_database
+    with started_server(url, WEB_CONCURRENCY="1") as server:
+        token = new_user(server.base)
+        proxy.terminate_before_rollback(marker)
+        _assert_unavailable(request(server.base, method, path, raw=raw, token=token))
+        assert proxy.terminations.get(timeout=10) is True
+        assert post(server.base, token, "1.00")[0] == 201  # on a new connection
 
 
 def test_a_frozen_postgresql_is_503s_within_the_timeouts_then_recovers(proxied_database, capsys):

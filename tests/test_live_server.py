@@ -6,6 +6,7 @@ production stack (CASHMAN_ENV=production, gunicorn workers) on 127.0.0.1.
 
 import http.client
 import json
+import socket
 import subprocess
 
 import pytest
@@ -181,3 +182,67 @@ def test_gunicorn_leaves_oversize_heads_to_the_app(live_server, path, headers, s
     answer = request(live_server, "GET", path, headers=headers)
     assert (answer[0], answer[1]["Content-Type"]) == (status, "application/problem+json")
     assert answer[2]["status"] == status
+
+
+HEAD = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+POST_HEAD = b"POST /incomes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+BAD_REQUEST = (400, "Bad Request", "The request could not be understood.")
+MALFORMED = {
+    "a bare CR in a header": HEAD + b"X-Note: a\rb\r\n\r\n",
+    "a bare LF in a header": HEAD + b"X-Note: a\nb\r\n\r\n",
+    "lines ended by a bare LF": b"GET /health HTTP/1.1\nHost: 127.0.0.1\n\n",
+    "a NUL in a header": HEAD + b"X-Note: a\x00b\r\n\r\n",
+    "a NUL in the path": b"GET /hea\x00lth HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "a non-numeric Content-Length": POST_HEAD + b"Content-Length: ten\r\n\r\n",
+    "two Content-Lengths that differ": POST_HEAD
+    + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}}",
+    "Content-Length beside chunked": POST_HEAD
+    + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "a request line that is not HTTP": b"HELLO THERE\r\n\r\n",
+    "a method that is no token": b"G@T /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "an HTTP version that does not exist": b"GET /health HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n",
+    "a chunk size that is not hex": POST_HEAD + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+}
+BEYOND_THE_SERVERS_LIMITS = {
+    "a request line over 8190 bytes": (
+        b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        (414, "URI Too Long", "The URL is longer than 4096 bytes."),
+    ),
+    "a header over 128 KiB": (
+        HEAD + b"X-Note: " + b"a" * (129 * 1024) + b"\r\n\r\n",
+        (
+            431,
+            "Request Header Fields Too Large",
+            "A request may have 100 headers of at most 8190 bytes each.",
+        ),
+    ),
+}
+
+
+def raw_exchange(base: str, sent: bytes) -> tuple[str, dict[str, str], bytes]:
+    """Send raw bytes, read the answer until the server closes; (status line, headers, body)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(sent)
+        sock.shutdown(socket.SHUT_WR)
+        answer = sock.makefile("rb").read()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    return status_line, dict(line.split(": ", 1) for line in lines), body
+
+
+def test_malformed_framing_is_a_problem_from_the_worker(live_server):
+    """Found live: gunicorn answered each of these with its own text/html page."""
+    cases = {name: (sent, BAD_REQUEST) for name, sent in MALFORMED.items()}
+    for name, (sent, (status, title, detail)) in (cases | BEYOND_THE_SERVERS_LIMITS).items():
+        status_line, headers, body = raw_exchange(live_server, sent)
+        assert status_line.startswith(f"HTTP/1.1 {status} "), name
+        assert headers["Content-Type"] == "application/problem+json", name
+        assert headers["X-Content-Type-Options"] == "nosniff", name
+        assert json.loads(body) == {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "request_id": headers["X-Request-ID"],
+        }, name

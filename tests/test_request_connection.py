@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from helpers import internal_user_id
+from helpers import assert_problem, internal_user_id
 from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.pool import NullPool
 
@@ -14,6 +14,8 @@ from cashman.database import db, request_connection
 from cashman.filters import Filters
 from cashman.models import Kind, Transaction
 from cashman.stores.transactions import TransactionStore
+
+UNAVAILABLE = "The database is unavailable; try again shortly."
 
 
 @pytest.fixture
@@ -121,3 +123,50 @@ def test_a_create_on_postgresql_is_one_statement_after_the_token_check(app, alic
     assert created.get_json()["version"] == 1
     balance = client.get("/balance", headers=alice.headers).get_json()
     assert (balance["count"], Decimal(str(balance["income"]))) == (1, Decimal("10.50"))
+
+
+@pytest.fixture
+def ended_after(prod_app, engine_name):
+    """`ended_after(text)`: PostgreSQL ends the connection of the next statement holding `text`
+    as soon as it is answered (pg_terminate_backend, waiting until the backend is gone)."""
+    if engine_name != "postgresql":
+        pytest.skip("a SQLite file has no server to lose")
+    with prod_app.app_context():
+        engine = db.engine
+    killer = create_engine(engine.url, poolclass=NullPool)
+    armed = []
+
+    def end_it(connection, cursor, statement, parameters, context, executemany):
+        if armed and armed[0] in statement:
+            armed.clear()
+            pid = connection.connection.dbapi_connection.info.backend_pid
+            with killer.connect() as other:
+                other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)}, 5000)")
+
+    event.listen(engine, "after_cursor_execute", end_it)
+    yield armed.append
+    event.remove(engine, "after_cursor_execute", end_it)
+    killer.dispose()
+
+
+@pytest.mark.parametrize(
+    ("statement", "method", "path", "body"),
+    [
+        ("SELECT 1", "GET", "/health/ready", None),  # its answer was a 200
+        ("FROM logins", "POST", "/incomes", b'{"amount": "x"}'),  # a 422, after the token check
+        ("FROM logins", "POST", "/incomes", b"{"),  # a 400
+    ],
+)
+def test_a_connection_ended_after_the_last_statement_is_a_503_not_an_escaped_error(
+    prod_client, make_account, ended_after, statement, method, path, body
+):
+    """The request's transaction ends before its answer is sent, where the error handlers
+    still answer (Flask-SQLAlchemy's teardown ROLLBACK failed outside all of them)."""
+    account = make_account(prod_client, "alice")
+    ended_after(statement)
+    headers = {**account.headers, "Content-Type": "application/json"}
+    response = prod_client.open(path, method=method, data=body, headers=headers)
+    assert_problem(response, 503, "Service Unavailable", UNAVAILABLE)
+    assert response.headers["Retry-After"] == "5"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert prod_client.get("/balance", headers=account.headers).get_json()["count"] == 0

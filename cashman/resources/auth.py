@@ -133,5 +133,7 @@ class JWKS(Resource):
         Cacheable for JWKS_MAX_AGE seconds: publish the next key at least that long before the
         switch, and gateways know it before its first token.
         """
-        max_age = current_app.config["JWKS_MAX_AGE"]
-        return published_keys(), 200, {"Cache-Control": f"public, max-age={max_age}"}
+        response = current_app.json.response(published_keys())
+        response.cache_control.public = True  # gateways and shared caches may keep it too
+        response.cache_control.max_age = current_app.config["JWKS_MAX_AGE"]
+        return response
