@@ -6,8 +6,10 @@ library; this module only says which keys, which claims and which logins are acc
 """
 
 import logging
+import math
+import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -33,6 +35,8 @@ from .token_cache import RememberingJWTManager
 jwt = RememberingJWTManager()
 logger = logging.getLogger(__name__)
 
+# The setting that bounds each type of token's life (a refresh token's is its session's).
+LIFETIMES = {"access": "JWT_ACCESS_TOKEN_EXPIRES", "refresh": "JWT_REFRESH_TOKEN_EXPIRES"}
 # Why a token whose claims are not the ones Cashman issues is refused (see `_verifying_key`).
 MISSING_CLAIMS = "A required claim is missing or malformed"
 
@@ -190,7 +194,7 @@ def _verifying_key(header: dict, payload: dict) -> str:
     `payload` is the token's own, before flask-jwt-extended fills in defaults (a missing `type`
     becomes "access"), so the claims Cashman issues are required here.
     """
-    if not _has_required_claims(payload):
+    if not _as_issued(payload):
         raise InvalidTokenError(MISSING_CLAIMS)
     if current_app.config["JWT_ALGORITHM"] == "HS256":
         return current_app.config["JWT_SECRET_KEY"]
@@ -198,13 +202,28 @@ def _verifying_key(header: dict, payload: dict) -> str:
     return _signing_keys().verifying.get(header.get("kid"), current_app.config["JWT_PUBLIC_KEY"])
 
 
-def _has_required_claims(payload: dict) -> bool:
-    """Refuse tokens without the claims Cashman issues: no token lives forever or has no type."""
+def _as_issued(payload: dict) -> bool:
+    """Whether the claims are ones this server issues: a type, a token id, and whole-second
+    times in the order and span it signs them (`iat` <= `nbf` <= now, `exp` after `iat` by at
+    most that type's lifetime), so that no key-holder's token claiming 2^80, 1e400, a negative
+    or a boolean time lives forever."""
+    kind = payload.get("type")
+    if kind not in LIFETIMES or not isinstance(payload.get("jti"), str):
+        return False
+    issued, expires = payload.get("iat"), payload.get("exp")
+    not_before = payload.get("nbf", issued)
+    if not all(type(value) is int for value in (issued, not_before, expires)):
+        return False  # a bool is an int to isinstance, and PyJWT reads "123" and 1.5 as times
+    leeway = _seconds(current_app.config["JWT_DECODE_LEEWAY"])
+    lifetime = math.ceil(current_app.config[LIFETIMES[kind]].total_seconds())
     return (
-        all(isinstance(payload.get(claim), int) for claim in ("exp", "iat"))
-        and isinstance(payload.get("jti"), str)
-        and payload.get("type") in ("access", "refresh")
+        0 <= issued <= not_before <= time.time() + leeway
+        and issued < expires <= issued + lifetime + leeway
     )
+
+
+def _seconds(span: int | float | timedelta) -> float:
+    return span.total_seconds() if isinstance(span, timedelta) else span
 
 
 def _is_revoked(header: dict, payload: dict) -> bool:

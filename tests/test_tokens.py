@@ -266,3 +266,81 @@ def test_token_of_a_deleted_user_is_401_everywhere(prod_client, make_account, me
     response = call(prod_client, method, path, token=presented)
     assert_problem(response, 401, "Unauthorized", "The token has been revoked.")
     assert response.headers["WWW-Authenticate"] == INVALID
+
+
+# Claims outside what this server ever issues, in validly signed tokens (found live: an `exp` of
+# 2^80 or 10^400 was accepted). Each value replaces one claim of a real access token; the
+# payload's JSON is written by hand, so a literal such as 1e400 reaches the server as written
+# (Python's json reads it as inf, and 1 followed by 400 zeros as an int).
+BIG = 2**80
+ABSURD_CLAIMS = {
+    "exp 2^80": ("exp", str(BIG)),
+    "exp 10^400 as digits": ("exp", "1" + "0" * 400),
+    "exp 1e400": ("exp", "1e400"),
+    "exp -1": ("exp", "-1"),
+    "exp a fraction": ("exp", "{iat}.5"),
+    "exp true": ("exp", "true"),
+    "exp a string": ("exp", '"{exp}"'),
+    "exp past the access lifetime": ("exp", "{exp_plus_one}"),
+    "exp before iat": ("exp", "{iat_minus_one}"),
+    "iat 2^80": ("iat", str(BIG)),
+    "iat 10^400 as digits": ("iat", "1" + "0" * 400),
+    "iat -2^80": ("iat", str(-BIG)),
+    "iat -1": ("iat", "-1"),
+    "iat true": ("iat", "true"),
+    "iat a string": ("iat", '"{iat}"'),
+    "nbf 2^80": ("nbf", str(BIG)),
+    "nbf 1e400": ("nbf", "1e400"),
+    "nbf -1": ("nbf", "-1"),
+    "nbf false": ("nbf", "false"),
+    "nbf a fraction": ("nbf", "{iat}.5"),
+    "nbf a string": ("nbf", '"{iat}"'),
+}
+
+
+def signed_with_raw_claim(claims: dict, secret: str, name: str, literal: str) -> str:
+    """The token of `claims` with claim `name` written as the JSON text `literal`."""
+    values = {
+        "iat": claims["iat"],
+        "exp": claims["exp"],
+        "exp_plus_one": claims["exp"] + 1,
+        "iat_minus_one": claims["iat"] - 1,
+    }
+    others = {key: value for key, value in claims.items() if key != name}
+    payload = json.dumps(others)[:-1] + f', "{name}": {literal.format(**values)}}}'
+    return jwt.PyJWS().encode(payload.encode(), secret, algorithm="HS256")
+
+
+@pytest.mark.parametrize("case", ABSURD_CLAIMS)
+def test_a_signed_token_with_claims_never_issued_is_refused(prod_client, account, secret, case):
+    name, literal = ABSURD_CLAIMS[case]
+    token = signed_with_raw_claim(claims_of(account.access_token, secret), secret, name, literal)
+    response = call(prod_client, "GET", "/incomes", token=token)
+    assert_problem(response, 401, "Unauthorized", CLAIMS)
+    assert response.headers["WWW-Authenticate"] == INVALID
+
+
+def test_the_absurd_literals_reach_the_server_as_written(account, secret):
+    """PyJWT's JSON reading of the hand-written payloads: inf, and a 401-digit int."""
+    claims = claims_of(account.access_token, secret)
+    for case, expected in [("exp 1e400", float("inf")), ("exp 10^400 as digits", 10**400)]:
+        token = signed_with_raw_claim(claims, secret, *ABSURD_CLAIMS[case])
+        assert jwt.decode(token, options={"verify_signature": False})["exp"] == expected
+
+
+def test_a_token_at_the_edges_of_what_is_issued_is_accepted(prod_client, account, secret):
+    """The real token's own claims, and `exp` at exactly iat + the access lifetime."""
+    claims = claims_of(account.access_token, secret)
+    assert claims["exp"] - claims["iat"] == 15 * 60
+    token = signed_with_raw_claim(claims, secret, "exp", str(claims["iat"] + 15 * 60))
+    response = call(prod_client, "GET", "/incomes", token=token)
+    assert (response.status_code, response.get_json()) == (200, [])
+
+
+def test_a_refresh_token_may_live_as_long_as_its_session(prod_client, account, secret):
+    claims = claims_of(account.refresh_token, secret)
+    assert claims["exp"] - claims["iat"] <= 30 * 24 * 3600
+    too_long = signed_with_raw_claim(claims, secret, "exp", str(claims["iat"] + 30 * 24 * 3600 + 1))
+    response = prod_client.post("/auth/refresh", headers={"Authorization": f"Bearer {too_long}"})
+    assert_problem(response, 401, "Unauthorized", CLAIMS)
+    assert response.headers["WWW-Authenticate"] == INVALID
