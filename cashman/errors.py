@@ -1,10 +1,14 @@
 """One error shape for every failure: RFC 9457 problem details, always JSON.
 
-Routing errors, aborts, token problems (cashman.tokens), validation and database errors all end
-here; `cashman.api.CashmanApi` hands flask-restful's errors to these handlers instead of its own.
+Errors are raised, never returned: an HTTPException (werkzeug's, `FieldErrors`, `TokenRefused`)
+anywhere is answered by `handle_http_exception`; a library's own exception is answered as the
+HTTPException it stands for (`answer_as`: the token refusals of cashman.refusals); validation
+and database errors have handlers here. `cashman.api.CashmanApi` hands flask-restful's errors to
+these handlers instead of its own.
 """
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -12,7 +16,7 @@ from flask import Flask, Response, current_app
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, Unauthorized
 
 from .database import db
 from .edge import current_request_id
@@ -113,10 +117,31 @@ def _as_text(messages: Any) -> Any:
     return str(messages)
 
 
+class TokenRefused(Unauthorized):
+    """A missing or unusable token: a 401 with RFC 6750's challenge, `Bearer` alone when no
+    bearer token was presented (werkzeug's WWWAuthenticate would not quote `invalid_token`)."""
+
+    def __init__(self, detail: str, *, token_presented: bool = True) -> None:
+        super().__init__(detail)
+        self.challenge = 'Bearer error="invalid_token"' if token_presented else "Bearer"
+
+    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        return [("WWW-Authenticate", self.challenge)]
+
+
 def token_problem(detail: str, *, token_presented: bool = True) -> Response:
-    """A 401 for a missing or unusable bearer token, with the RFC 6750 challenge."""
-    challenge = 'Bearer error="invalid_token"' if token_presented else "Bearer"
-    return problem(401, detail, headers={"WWW-Authenticate": challenge})
+    """The answer to `TokenRefused`, for a caller that must change it before it goes (the
+    cookie refresh expires the cookies of a revoked session); raise TokenRefused otherwise."""
+    return handle_http_exception(TokenRefused(detail, token_presented=token_presented))
+
+
+def answer_as(
+    app: Flask, error_class: type[Exception], translate: Callable[[Any], HTTPException]
+) -> None:
+    """Answer a library's exception as the HTTP error `translate` makes of it, as if that had
+    been raised. Registered after the library's own handlers (flask-jwt-extended registers
+    one per exception class in `init_app`), it replaces them."""
+    app.register_error_handler(error_class, lambda error: handle_http_exception(translate(error)))
 
 
 def handle_http_exception(error: HTTPException) -> Response:

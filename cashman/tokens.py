@@ -1,15 +1,14 @@
 """Bearer tokens: issuing them per login, and every rule flask-jwt-extended applies to them.
 
-`init_tokens(app)` registers every callback (signing keys, required claims, revocation, the
-401 problem of each refusal); nothing registers itself at import. Tokens are verified by the
-library; this module only says which keys, which claims and which logins are acceptable.
+`init_tokens(app)` registers every callback (signing keys, the claims this server issues,
+revocation) and the answer to each refusal (cashman.refusals); nothing registers itself at
+import. Tokens are verified by the library; this module only says which keys, which claims and
+which logins are acceptable.
 """
 
 import logging
-import math
-import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -22,67 +21,26 @@ from flask_jwt_extended import (
     set_refresh_cookies,
     unset_jwt_cookies,
 )
-from flask_jwt_extended.exceptions import CSRFError
-from jwt import InvalidTokenError
 
-from .errors import problem, token_problem
-from .i18n import _, _l
 from .keys import SigningKeys, load_signing_keys
 from .models import LoginSession, User
+from .refusals import refuse_claims_never_issued, register_refusals
 from .stores.logins import LoginStore, login_owner
 from .token_cache import RememberingJWTManager
 
 jwt = RememberingJWTManager()
 logger = logging.getLogger(__name__)
 
-# The setting that bounds each type of token's life (a refresh token's is its session's).
-LIFETIMES = {"access": "JWT_ACCESS_TOKEN_EXPIRES", "refresh": "JWT_REFRESH_TOKEN_EXPIRES"}
-# Why a token whose claims are not the ones Cashman issues is refused (see `_verifying_key`).
-MISSING_CLAIMS = "A required claim is missing or malformed"
-
-# The reasons PyJWT and flask-jwt-extended give for refusing a token, as clients may see them.
-TOKEN_REASONS = {
-    "Not enough segments": _l("The token is invalid: Not enough segments."),
-    "Signature verification failed": _l("The token is invalid: Signature verification failed."),
-    "The specified alg value is not allowed": _l(
-        "The token is invalid: The specified alg value is not allowed."
-    ),
-    "Only non-refresh tokens are allowed": _l(
-        "The token is invalid: Only non-refresh tokens are allowed."
-    ),
-    "Only refresh tokens are allowed": _l("The token is invalid: Only refresh tokens are allowed."),
-    "Subject must be a string": _l("The token is invalid: Subject must be a string."),
-    "Audience doesn't match": _l("The token is invalid: Audience doesn't match."),
-    "Invalid audience": _l("The token is invalid: Audience doesn't match."),
-    "Invalid issuer": _l("The token is invalid: Issuer doesn't match."),
-    "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'": _l(
-        "The token is invalid: Bad Authorization header. Expected 'Authorization: Bearer <JWT>'."
-    ),
-    MISSING_CLAIMS: _l("The token is invalid: a required claim is missing or malformed."),
-}
-# Refusals after decoding, by the flask-jwt-extended loader that reports each one.
-REFUSALS = {
-    "expired_token_loader": _l("The token has expired."),
-    "revoked_token_loader": _l("The token has been revoked."),
-    "user_lookup_error_loader": _l("The token's user no longer exists."),
-    "token_verification_failed_loader": TOKEN_REASONS[MISSING_CLAIMS],
-    "needs_fresh_token_loader": _l("A fresh token is required."),
-}
-
 
 def init_tokens(app: Flask) -> None:
-    """Bind flask-jwt-extended to the app with Cashman's keys, claim rules and 401 problems."""
+    """Bind flask-jwt-extended to the app with Cashman's keys, claim rules and refusals."""
     jwt.init_app(app)
     app.extensions["cashman.keys"] = load_signing_keys(app.config)
     app.before_request(_accept_the_scheme_in_any_case)
     jwt.additional_headers_loader(_kid_header)
     jwt.decode_key_loader(_verifying_key)
     jwt.token_in_blocklist_loader(_is_revoked)
-    jwt.unauthorized_loader(_missing_token)
-    jwt.invalid_token_loader(_invalid_token)
-    for loader, detail in REFUSALS.items():
-        getattr(jwt, loader)(lambda header, payload, detail=detail: token_problem(detail))
-    app.register_error_handler(CSRFError, _csrf_refused)
+    register_refusals(app)
 
 
 def issue_tokens(user: User, device: str) -> dict[str, Any]:
@@ -189,41 +147,14 @@ def _accept_the_scheme_in_any_case() -> None:
 
 
 def _verifying_key(header: dict, payload: dict) -> str:
-    """The key named by the token's `kid`: the current or the previous public key.
-
-    `payload` is the token's own, before flask-jwt-extended fills in defaults (a missing `type`
-    becomes "access"), so the claims Cashman issues are required here.
-    """
-    if not _as_issued(payload):
-        raise InvalidTokenError(MISSING_CLAIMS)
+    """The key named by the token's `kid` (the current or the previous public key), once its
+    claims are ones this server issues: `payload` is the token's own, before flask-jwt-extended
+    fills in defaults, the only place it is seen so."""
+    refuse_claims_never_issued(payload)
     if current_app.config["JWT_ALGORITHM"] == "HS256":
         return current_app.config["JWT_SECRET_KEY"]
     # An unknown kid gets the current key, so the signature check refuses the token.
     return _signing_keys().verifying.get(header.get("kid"), current_app.config["JWT_PUBLIC_KEY"])
-
-
-def _as_issued(payload: dict) -> bool:
-    """Whether the claims are ones this server issues: a type, a token id, and whole-second
-    times in the order and span it signs them (`iat` <= `nbf` <= now, `exp` after `iat` by at
-    most that type's lifetime), so that no key-holder's token claiming 2^80, 1e400, a negative
-    or a boolean time lives forever."""
-    kind = payload.get("type")
-    if kind not in LIFETIMES or not isinstance(payload.get("jti"), str):
-        return False
-    issued, expires = payload.get("iat"), payload.get("exp")
-    not_before = payload.get("nbf", issued)
-    if not all(type(value) is int for value in (issued, not_before, expires)):
-        return False  # a bool is an int to isinstance, and PyJWT reads "123" and 1.5 as times
-    leeway = _seconds(current_app.config["JWT_DECODE_LEEWAY"])
-    lifetime = math.ceil(current_app.config[LIFETIMES[kind]].total_seconds())
-    return (
-        0 <= issued <= not_before <= time.time() + leeway
-        and issued < expires <= issued + lifetime + leeway
-    )
-
-
-def _seconds(span: int | float | timedelta) -> float:
-    return span.total_seconds() if isinstance(span, timedelta) else span
 
 
 def _is_revoked(header: dict, payload: dict) -> bool:
@@ -236,20 +167,6 @@ def _is_revoked(header: dict, payload: dict) -> bool:
         return True
     g.user_id = login_owner(login_id, subject)
     return g.user_id is None
-
-
-def _csrf_refused(error: CSRFError) -> Response:
-    """A cookie-authenticated change without the CSRF header matching its cookie: 403."""
-    return problem(403, _("The X-CSRF-TOKEN header must match the CSRF cookie."))
-
-
-def _missing_token(reason: str) -> Response:
-    presented = request.headers.get("Authorization", "").lower().startswith("bearer")
-    return token_problem(_("A bearer access token is required."), token_presented=presented)
-
-
-def _invalid_token(reason: str) -> Response:
-    return token_problem(TOKEN_REASONS.get(reason.rstrip("."), _l("The token is invalid.")))
 
 
 def _access_lifetime() -> int:

@@ -344,3 +344,39 @@ def test_a_refresh_token_may_live_as_long_as_its_session(prod_client, account, s
     response = prod_client.post("/auth/refresh", headers={"Authorization": f"Bearer {too_long}"})
     assert_problem(response, 401, "Unauthorized", CLAIMS)
     assert response.headers["WWW-Authenticate"] == INVALID
+
+
+@pytest.mark.parametrize(
+    ("error", "detail"),
+    [
+        (
+            jwt.InvalidSignatureError("worded otherwise by a new PyJWT"),
+            TOKEN_CASES["bad signature"][1],
+        ),
+        (jwt.InvalidAlgorithmError("Algorithm not specified"), TOKEN_CASES["alg none"][1]),
+        (jwt.ExpiredSignatureError("worded otherwise"), "The token has expired."),
+        (jwt.DecodeError("Invalid header padding"), "The token is invalid."),
+        (jwt.ImmatureSignatureError("The token is not yet valid (nbf)"), "The token is invalid."),
+        (type("NewInAnUpgrade", (jwt.InvalidTokenError,), {})("?"), "The token is invalid."),
+    ],
+)
+def test_a_refusal_is_answered_by_its_class_not_its_wording(another_app, error, detail):
+    """The reason a client reads is keyed on PyJWT's exception class: an upgrade that rewords a
+    message (or adds a class under InvalidTokenError) does not change or lose it."""
+    app = another_app(testing=False)
+
+    @app.get("/raises")
+    def raises():
+        raise error
+
+    response = app.test_client().get("/raises")
+    assert_problem(response, 401, "Unauthorized", detail)
+    assert response.headers["WWW-Authenticate"] == INVALID
+
+
+def test_every_token_exception_is_answered_by_cashman_not_flask_jwt_extended(prod_app):
+    """flask-jwt-extended registers a handler per exception class in `init_app`; each one is
+    replaced, so no refusal gets its `{"msg": ...}` body."""
+    handlers = prod_app.error_handler_spec[None][None]
+    assert {error.__module__.split(".")[0] for error in handlers} >= {"jwt", "flask_jwt_extended"}
+    assert {handler.__module__ for handler in handlers.values()} == {"cashman.errors"}
