@@ -103,13 +103,13 @@ def without_cookies(response: Response) -> Response:
 
 
 def _under_the_prefix(response: Response) -> Response:
-    """Move the token cookies' paths (flask-jwt-extended's, from the config: / and /auth)
-    under the path the API is served at (X-Forwarded-Prefix, URL_PREFIX), so a browser sends
-    them to this API only, and the refresh cookie reaches /auth/refresh."""
-    if prefix := request.script_root:
+    """Move the token cookies' paths (the config's, under URL_PREFIX) under a prefix the request
+    came through besides it (X-Forwarded-Prefix from a trusted proxy), so a browser sends them
+    to this API only, and the refresh cookie reaches /auth/refresh."""
+    if forwarded := request.script_root.removesuffix(current_app.config["URL_PREFIX"]):
         cookies = response.headers.getlist("Set-Cookie")
         response.headers.setlist(
-            "Set-Cookie", [cookie.replace("; Path=/", f"; Path={prefix}/") for cookie in cookies]
+            "Set-Cookie", [cookie.replace("; Path=/", f"; Path={forwarded}/") for cookie in cookies]
         )
     return response
 
