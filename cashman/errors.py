@@ -20,7 +20,7 @@ from werkzeug.exceptions import HTTPException, Unauthorized
 
 from .database import db
 from .edge import current_request_id
-from .i18n import _, _l
+from .i18n import _, _l, translated
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # Problem titles: RFC 9110's reason phrases (Python 3.11 still has older ones for 413 and 422).
@@ -95,8 +95,8 @@ def problem(
 
 
 def flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
-    """Validation messages as {"name": [text]}, nested ones under dotted names
-    ("operations.3.id"); a nested schema's own messages belong to its name."""
+    """Validation messages as {"name": [text]} in the request's language, nested ones under
+    dotted names ("operations.3.id"); a nested schema's own messages belong to its name."""
     if isinstance(messages, dict):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():
@@ -105,16 +105,20 @@ def flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
                 flat.setdefault(inner, []).extend(texts)
         return flat
     texts = messages if isinstance(messages, list) else [messages]
-    return {path or "_schema": [str(text) for text in texts]}
+    return {path or "_schema": [translated(text) for text in texts]}
 
 
 def _as_text(messages: Any) -> Any:
-    """Messages as plain strings: marshmallow keeps the lazy translations it was given."""
+    """Messages as text in the request's language, each name's as a list (marshmallow keeps a
+    lazy message of a field as it is, not in a list)."""
     if isinstance(messages, dict):
-        return {key: _as_text(value) for key, value in messages.items()}
+        return {
+            key: _as_text(value if isinstance(value, dict | list) else [value])
+            for key, value in messages.items()
+        }
     if isinstance(messages, list):
-        return [_as_text(message) for message in messages]
-    return str(messages)
+        return [_as_text(text) if isinstance(text, dict) else translated(text) for text in messages]
+    return translated(messages)
 
 
 class TokenRefused(Unauthorized):
