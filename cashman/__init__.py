@@ -11,7 +11,7 @@ from .cli import register_commands
 from .database import init_database
 from .edge import register_edge
 from .errors import register_error_handlers
-from .i18n import register_i18n
+from .i18n import init_i18n
 from .json_provider import ExactJSONProvider
 from .limits import init_limits
 from .paging import init_cursors
@@ -32,7 +32,7 @@ def create_app(config: Config | None = None) -> Flask:
     init_tokens(app)
     init_limits(app)
     init_cursors(app)
-    register_i18n(app)
+    init_i18n(app)
     register_api(app)
     register_error_handlers(app)
     register_commands(app)

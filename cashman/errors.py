@@ -1,10 +1,14 @@
 """One error shape for every failure: RFC 9457 problem details, always JSON.
 
-Routing errors, aborts, token problems (cashman.tokens), validation and database errors all end
-here; `cashman.api.CashmanApi` hands flask-restful's errors to these handlers instead of its own.
+Errors are raised, never returned: an HTTPException (werkzeug's, `FieldErrors`, `TokenRefused`)
+anywhere is answered by `handle_http_exception`; a library's own exception is answered as the
+HTTPException it stands for (`answer_as`: the token refusals of cashman.refusals); validation
+and database errors have handlers here. `cashman.api.CashmanApi` hands flask-restful's errors to
+these handlers instead of its own.
 """
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -12,11 +16,11 @@ from flask import Flask, Response, current_app
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, Unauthorized
 
 from .database import db
 from .edge import current_request_id
-from .i18n import _, _l
+from .i18n import _, _l, translated
 
 PROBLEM_MIMETYPE = "application/problem+json"
 # Problem titles: RFC 9110's reason phrases (Python 3.11 still has older ones for 413 and 422).
@@ -91,8 +95,8 @@ def problem(
 
 
 def flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
-    """Validation messages as {"name": [text]}, nested ones under dotted names
-    ("operations.3.id"); a nested schema's own messages belong to its name."""
+    """Validation messages as {"name": [text]} in the request's language, nested ones under
+    dotted names ("operations.3.id"); a nested schema's own messages belong to its name."""
     if isinstance(messages, dict):
         flat: dict[str, list[str]] = {}
         for key, value in messages.items():
@@ -101,22 +105,47 @@ def flat_messages(messages: Any, path: str = "") -> dict[str, list[str]]:
                 flat.setdefault(inner, []).extend(texts)
         return flat
     texts = messages if isinstance(messages, list) else [messages]
-    return {path or "_schema": [str(text) for text in texts]}
+    return {path or "_schema": [translated(text) for text in texts]}
 
 
 def _as_text(messages: Any) -> Any:
-    """Messages as plain strings: marshmallow keeps the lazy translations it was given."""
+    """Messages as text in the request's language, each name's as a list (marshmallow keeps a
+    lazy message of a field as it is, not in a list)."""
     if isinstance(messages, dict):
-        return {key: _as_text(value) for key, value in messages.items()}
+        return {
+            key: _as_text(value if isinstance(value, dict | list) else [value])
+            for key, value in messages.items()
+        }
     if isinstance(messages, list):
-        return [_as_text(message) for message in messages]
-    return str(messages)
+        return [_as_text(text) if isinstance(text, dict) else translated(text) for text in messages]
+    return translated(messages)
+
+
+class TokenRefused(Unauthorized):
+    """A missing or unusable token: a 401 with RFC 6750's challenge, `Bearer` alone when no
+    bearer token was presented (werkzeug's WWWAuthenticate would not quote `invalid_token`)."""
+
+    def __init__(self, detail: str, *, token_presented: bool = True) -> None:
+        super().__init__(detail)
+        self.challenge = 'Bearer error="invalid_token"' if token_presented else "Bearer"
+
+    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        return [("WWW-Authenticate", self.challenge)]
 
 
 def token_problem(detail: str, *, token_presented: bool = True) -> Response:
-    """A 401 for a missing or unusable bearer token, with the RFC 6750 challenge."""
-    challenge = 'Bearer error="invalid_token"' if token_presented else "Bearer"
-    return problem(401, detail, headers={"WWW-Authenticate": challenge})
+    """The answer to `TokenRefused`, for a caller that must change it before it goes (the
+    cookie refresh expires the cookies of a revoked session); raise TokenRefused otherwise."""
+    return handle_http_exception(TokenRefused(detail, token_presented=token_presented))
+
+
+def answer_as(
+    app: Flask, error_class: type[Exception], translate: Callable[[Any], HTTPException]
+) -> None:
+    """Answer a library's exception as the HTTP error `translate` makes of it, as if that had
+    been raised. Registered after the library's own handlers (flask-jwt-extended registers
+    one per exception class in `init_app`), it replaces them."""
+    app.register_error_handler(error_class, lambda error: handle_http_exception(translate(error)))
 
 
 def handle_http_exception(error: HTTPException) -> Response:

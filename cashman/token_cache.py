@@ -21,6 +21,8 @@ from flask_jwt_extended.config import config
 from flask_jwt_extended.utils import get_unverified_jwt_headers
 from jwt import ExpiredSignatureError, get_unverified_header
 
+from .refusals import TooFewSegments
+
 MAX_TOKENS = 2_000  # about 2 KB each: a few MB per worker at most
 CACHE = "cashman.verified_tokens"
 
@@ -46,6 +48,8 @@ class RememberingJWTManager(JWTManager):
         key = (encoded_token, csrf_value)
         claims = remembered.get(key)
         if claims is None:
+            if encoded_token.count(".") < 2:  # where PyJWT says "Not enough segments"
+                raise TooFewSegments("Not enough segments")
             claims = super()._decode_jwt_from_config(encoded_token, csrf_value)
             if len(remembered) >= MAX_TOKENS:
                 del remembered[next(iter(remembered))]

@@ -1,8 +1,9 @@
 """Bearer tokens: issuing them per login, and every rule flask-jwt-extended applies to them.
 
-`init_tokens(app)` registers every callback (signing keys, required claims, revocation, the
-401 problem of each refusal); nothing registers itself at import. Tokens are verified by the
-library; this module only says which keys, which claims and which logins are acceptable.
+`init_tokens(app)` registers every callback (signing keys, the claims this server issues,
+revocation) and the answer to each refusal (cashman.refusals); nothing registers itself at
+import. Tokens are verified by the library; this module only says which keys, which claims and
+which logins are acceptable.
 """
 
 import logging
@@ -20,65 +21,26 @@ from flask_jwt_extended import (
     set_refresh_cookies,
     unset_jwt_cookies,
 )
-from flask_jwt_extended.exceptions import CSRFError
-from jwt import InvalidTokenError
 
-from .errors import problem, token_problem
-from .i18n import _, _l
 from .keys import SigningKeys, load_signing_keys
 from .models import LoginSession, User
+from .refusals import refuse_claims_never_issued, register_refusals
 from .stores.logins import LoginStore, login_owner
 from .token_cache import RememberingJWTManager
 
 jwt = RememberingJWTManager()
 logger = logging.getLogger(__name__)
 
-# Why a token whose claims are not the ones Cashman issues is refused (see `_verifying_key`).
-MISSING_CLAIMS = "A required claim is missing or malformed"
-
-# The reasons PyJWT and flask-jwt-extended give for refusing a token, as clients may see them.
-TOKEN_REASONS = {
-    "Not enough segments": _l("The token is invalid: Not enough segments."),
-    "Signature verification failed": _l("The token is invalid: Signature verification failed."),
-    "The specified alg value is not allowed": _l(
-        "The token is invalid: The specified alg value is not allowed."
-    ),
-    "Only non-refresh tokens are allowed": _l(
-        "The token is invalid: Only non-refresh tokens are allowed."
-    ),
-    "Only refresh tokens are allowed": _l("The token is invalid: Only refresh tokens are allowed."),
-    "Subject must be a string": _l("The token is invalid: Subject must be a string."),
-    "Audience doesn't match": _l("The token is invalid: Audience doesn't match."),
-    "Invalid audience": _l("The token is invalid: Audience doesn't match."),
-    "Invalid issuer": _l("The token is invalid: Issuer doesn't match."),
-    "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'": _l(
-        "The token is invalid: Bad Authorization header. Expected 'Authorization: Bearer <JWT>'."
-    ),
-    MISSING_CLAIMS: _l("The token is invalid: a required claim is missing or malformed."),
-}
-# Refusals after decoding, by the flask-jwt-extended loader that reports each one.
-REFUSALS = {
-    "expired_token_loader": _l("The token has expired."),
-    "revoked_token_loader": _l("The token has been revoked."),
-    "user_lookup_error_loader": _l("The token's user no longer exists."),
-    "token_verification_failed_loader": TOKEN_REASONS[MISSING_CLAIMS],
-    "needs_fresh_token_loader": _l("A fresh token is required."),
-}
-
 
 def init_tokens(app: Flask) -> None:
-    """Bind flask-jwt-extended to the app with Cashman's keys, claim rules and 401 problems."""
+    """Bind flask-jwt-extended to the app with Cashman's keys, claim rules and refusals."""
     jwt.init_app(app)
     app.extensions["cashman.keys"] = load_signing_keys(app.config)
     app.before_request(_accept_the_scheme_in_any_case)
     jwt.additional_headers_loader(_kid_header)
     jwt.decode_key_loader(_verifying_key)
     jwt.token_in_blocklist_loader(_is_revoked)
-    jwt.unauthorized_loader(_missing_token)
-    jwt.invalid_token_loader(_invalid_token)
-    for loader, detail in REFUSALS.items():
-        getattr(jwt, loader)(lambda header, payload, detail=detail: token_problem(detail))
-    app.register_error_handler(CSRFError, _csrf_refused)
+    register_refusals(app)
 
 
 def issue_tokens(user: User, device: str) -> dict[str, Any]:
@@ -141,13 +103,13 @@ def without_cookies(response: Response) -> Response:
 
 
 def _under_the_prefix(response: Response) -> Response:
-    """Move the token cookies' paths (flask-jwt-extended's, from the config: / and /auth)
-    under the path the API is served at (X-Forwarded-Prefix, URL_PREFIX), so a browser sends
-    them to this API only, and the refresh cookie reaches /auth/refresh."""
-    if prefix := request.script_root:
+    """Move the token cookies' paths (the config's, under URL_PREFIX) under a prefix the request
+    came through besides it (X-Forwarded-Prefix from a trusted proxy), so a browser sends them
+    to this API only, and the refresh cookie reaches /auth/refresh."""
+    if forwarded := request.script_root.removesuffix(current_app.config["URL_PREFIX"]):
         cookies = response.headers.getlist("Set-Cookie")
         response.headers.setlist(
-            "Set-Cookie", [cookie.replace("; Path=/", f"; Path={prefix}/") for cookie in cookies]
+            "Set-Cookie", [cookie.replace("; Path=/", f"; Path={forwarded}/") for cookie in cookies]
         )
     return response
 
@@ -185,26 +147,14 @@ def _accept_the_scheme_in_any_case() -> None:
 
 
 def _verifying_key(header: dict, payload: dict) -> str:
-    """The key named by the token's `kid`: the current or the previous public key.
-
-    `payload` is the token's own, before flask-jwt-extended fills in defaults (a missing `type`
-    becomes "access"), so the claims Cashman issues are required here.
-    """
-    if not _has_required_claims(payload):
-        raise InvalidTokenError(MISSING_CLAIMS)
+    """The key named by the token's `kid` (the current or the previous public key), once its
+    claims are ones this server issues: `payload` is the token's own, before flask-jwt-extended
+    fills in defaults, the only place it is seen so."""
+    refuse_claims_never_issued(payload)
     if current_app.config["JWT_ALGORITHM"] == "HS256":
         return current_app.config["JWT_SECRET_KEY"]
     # An unknown kid gets the current key, so the signature check refuses the token.
     return _signing_keys().verifying.get(header.get("kid"), current_app.config["JWT_PUBLIC_KEY"])
-
-
-def _has_required_claims(payload: dict) -> bool:
-    """Refuse tokens without the claims Cashman issues: no token lives forever or has no type."""
-    return (
-        all(isinstance(payload.get(claim), int) for claim in ("exp", "iat"))
-        and isinstance(payload.get("jti"), str)
-        and payload.get("type") in ("access", "refresh")
-    )
 
 
 def _is_revoked(header: dict, payload: dict) -> bool:
@@ -217,20 +167,6 @@ def _is_revoked(header: dict, payload: dict) -> bool:
         return True
     g.user_id = login_owner(login_id, subject)
     return g.user_id is None
-
-
-def _csrf_refused(error: CSRFError) -> Response:
-    """A cookie-authenticated change without the CSRF header matching its cookie: 403."""
-    return problem(403, _("The X-CSRF-TOKEN header must match the CSRF cookie."))
-
-
-def _missing_token(reason: str) -> Response:
-    presented = request.headers.get("Authorization", "").lower().startswith("bearer")
-    return token_problem(_("A bearer access token is required."), token_presented=presented)
-
-
-def _invalid_token(reason: str) -> Response:
-    return token_problem(TOKEN_REASONS.get(reason.rstrip("."), _l("The token is invalid.")))
 
 
 def _access_lifetime() -> int:

@@ -32,7 +32,6 @@ class Config:
     # header wins when both are sent, and needs no CSRF token).
     JWT_TOKEN_LOCATION = ["headers", "cookies"]
     JWT_COOKIE_SAMESITE = "Lax"
-    JWT_REFRESH_COOKIE_PATH = "/auth"
     JWT_SESSION_COOKIE = False  # cookies last as long as their tokens
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Flask-Limiter: RateLimit-* and Retry-After headers; if Redis fails, limit in memory.
@@ -99,6 +98,19 @@ class Config:
         )
         origins = environ.get("CORS_ORIGINS", "")
         self.CORS_ORIGINS = [origin.strip() for origin in origins.split(",") if origin.strip()]
+
+    # The token cookies' paths, under URL_PREFIX however it was set (a forwarded prefix is added
+    # per request, cashman.tokens): the refresh cookie goes to /auth only, the CSRF cookies that
+    # scripts read to every page.
+    @property
+    def JWT_ACCESS_COOKIE_PATH(self) -> str:
+        return f"{self.URL_PREFIX}/"
+
+    JWT_ACCESS_CSRF_COOKIE_PATH = JWT_REFRESH_CSRF_COOKIE_PATH = JWT_ACCESS_COOKIE_PATH
+
+    @property
+    def JWT_REFRESH_COOKIE_PATH(self) -> str:
+        return f"{self.URL_PREFIX}/auth"
 
     def _read_signing_keys(self, environ: Mapping[str, str]) -> None:
         """HS256 with JWT_SECRET_KEY, or RS256/ES256 with PEM key files (and an old public key)."""

@@ -233,3 +233,72 @@ def test_query_and_validator_messages_are_translated_with_their_numbers(client, 
     }
     expected = ("Solicitud incorrecta", "La consulta tiene parámetros no válidos.", errors)
     assert_translated(response, 400, "es", expected)
+
+
+def test_marshmallow_is_left_as_it_is(app):
+    """Nothing changes marshmallow, at import or in init_i18n: its messages are translated as
+    they are answered, so its fields, schemas and validators keep its own English ones."""
+    from marshmallow import Schema, fields, validate
+
+    assert fields.Field.make_error.__module__ == "marshmallow.fields"
+    assert type(Schema().error_messages["unknown"]) is str
+    assert type(fields.Integer().error_messages["invalid"]) is str
+    assert validate.Length.message_min == "Shorter than minimum length {min}."
+
+
+def test_the_catalogs_marshmallow_texts_are_still_marshmallows():
+    """Each is what marshmallow answers, so an upgrade that rewords one fails here, not
+    silently in English."""
+    from marshmallow import Schema, ValidationError, fields, missing, validate
+
+    from cashman.i18n import MARSHMALLOW_MESSAGES, MARSHMALLOW_TEMPLATES
+
+    refused = [
+        (fields.Field(required=True), missing),
+        (fields.Field(), None),
+        (fields.String(), 1),
+        (fields.String(), b"\xff"),
+        (fields.Integer(), "x"),
+        (fields.Float(), "x"),
+        (fields.Float(), 10**400),
+        (fields.Date(), "x"),
+        (fields.DateTime(), "x"),
+        (fields.Dict(), 1),
+        (fields.List(fields.Raw()), 1),
+    ]
+    answered = [fields.Field().error_messages["validator_failed"]]  # none of its validators fail
+    for field, value in refused:
+        with pytest.raises(ValidationError) as error:
+            field.deserialize(value)
+        answered += error.value.messages
+    for body in (1, {"colour": "red"}):
+        with pytest.raises(ValidationError) as error:
+            Schema().load(body)
+        answered += [text for texts in error.value.messages.values() for text in texts]
+    assert sorted(answered) == sorted(MARSHMALLOW_MESSAGES)
+    length = validate.Length
+    templates = [length.message_min, length.message_max, length.message_all, length.message_equal]
+    assert list(MARSHMALLOW_TEMPLATES) == [*templates, validate.OneOf.default_message]
+
+
+@pytest.mark.parametrize(
+    ("language", "choices", "length"),
+    [
+        ("en", "Must be one of: income, expense.", "Length must be between 1 and 64."),
+        (
+            "de",
+            "Muss eines der folgenden sein: income, expense.",
+            "Die Länge muss zwischen 1 und 64 liegen.",
+        ),
+    ],
+)
+def test_a_validators_filled_in_template_is_answered_in_the_clients_language(
+    client, alice, language, choices, length
+):
+    headers = {**alice.headers, "Accept-Language": language}
+    response = client.get("/transactions?type=all&category=", headers=headers)
+    body = response.get_json()
+    assert (response.status_code, body["errors"]) == (
+        400,
+        {"type": [choices], "category": [length]},
+    )

@@ -191,10 +191,44 @@ def test_url_prefix_puts_the_cookies_under_it_and_refresh_finds_its_cookie(mount
     assert json_body(mounted.get("/api/incomes")) == []
 
 
+def test_url_prefix_is_in_flask_jwt_extendeds_own_cookie_path_settings(mounted):
+    """The static prefix is set where the library reads it; only a forwarded one is added."""
+    config = mounted.application.config
+    paths = {name: config[f"JWT_{name}_COOKIE_PATH"] for name in ("ACCESS", "ACCESS_CSRF")}
+    paths |= {name: config[f"JWT_{name}_COOKIE_PATH"] for name in ("REFRESH", "REFRESH_CSRF")}
+    assert paths == {
+        "ACCESS": "/api/",
+        "ACCESS_CSRF": "/api/",
+        "REFRESH": "/api/auth",
+        "REFRESH_CSRF": "/api/",
+    }
+
+
 def test_url_prefix_and_a_forwarded_prefix_add_up(another_app):
     client = another_app(testing=False, URL_PREFIX="/api", TRUSTED_PROXY_COUNT=1).test_client()
     document = json_body(client.get("/api/openapi.json", headers=PREFIXED))
     assert document["servers"] == [{"url": "/cashman/api"}]
+    body = {"username": "alice", "password": PASSWORD}
+    assert client.post("/api/auth/register", json=body).status_code == 201
+    body["cookies"] = True
+    answer = client.post("/api/auth/login", json=body, headers=PREFIXED)
+    both = {
+        "access_token_cookie": "Path=/cashman/api/",
+        "csrf_access_token": "Path=/cashman/api/",
+        "refresh_token_cookie": "Path=/cashman/api/auth",
+        "csrf_refresh_token": "Path=/cashman/api/",
+    }
+    assert cookie_paths(answer) == both
+    access, csrf = (
+        client.get_cookie(name, path="/cashman/api/").value
+        for name in ("access_token_cookie", "csrf_access_token")
+    )
+    headers = {**PREFIXED, "X-CSRF-TOKEN": csrf, "Cookie": f"access_token_cookie={access}"}
+    logout = client.application.test_client(use_cookies=False).post(
+        "/api/auth/logout", headers=headers
+    )
+    assert logout.status_code == 204
+    assert cookie_paths(logout) == both
 
 
 @pytest.mark.parametrize("value", ["api", "/api/", "/", "/a b", "/api//v1", "//api"])

@@ -266,3 +266,117 @@ def test_token_of_a_deleted_user_is_401_everywhere(prod_client, make_account, me
     response = call(prod_client, method, path, token=presented)
     assert_problem(response, 401, "Unauthorized", "The token has been revoked.")
     assert response.headers["WWW-Authenticate"] == INVALID
+
+
+# Claims outside what this server ever issues, in validly signed tokens (found live: an `exp` of
+# 2^80 or 10^400 was accepted). Each value replaces one claim of a real access token; the
+# payload's JSON is written by hand, so a literal such as 1e400 reaches the server as written
+# (Python's json reads it as inf, and 1 followed by 400 zeros as an int).
+BIG = 2**80
+ABSURD_CLAIMS = {
+    "exp 2^80": ("exp", str(BIG)),
+    "exp 10^400 as digits": ("exp", "1" + "0" * 400),
+    "exp 1e400": ("exp", "1e400"),
+    "exp -1": ("exp", "-1"),
+    "exp a fraction": ("exp", "{iat}.5"),
+    "exp true": ("exp", "true"),
+    "exp a string": ("exp", '"{exp}"'),
+    "exp past the access lifetime": ("exp", "{exp_plus_one}"),
+    "exp before iat": ("exp", "{iat_minus_one}"),
+    "iat 2^80": ("iat", str(BIG)),
+    "iat 10^400 as digits": ("iat", "1" + "0" * 400),
+    "iat -2^80": ("iat", str(-BIG)),
+    "iat -1": ("iat", "-1"),
+    "iat true": ("iat", "true"),
+    "iat a string": ("iat", '"{iat}"'),
+    "nbf 2^80": ("nbf", str(BIG)),
+    "nbf 1e400": ("nbf", "1e400"),
+    "nbf -1": ("nbf", "-1"),
+    "nbf false": ("nbf", "false"),
+    "nbf a fraction": ("nbf", "{iat}.5"),
+    "nbf a string": ("nbf", '"{iat}"'),
+}
+
+
+def signed_with_raw_claim(claims: dict, secret: str, name: str, literal: str) -> str:
+    """The token of `claims` with claim `name` written as the JSON text `literal`."""
+    values = {
+        "iat": claims["iat"],
+        "exp": claims["exp"],
+        "exp_plus_one": claims["exp"] + 1,
+        "iat_minus_one": claims["iat"] - 1,
+    }
+    others = {key: value for key, value in claims.items() if key != name}
+    payload = json.dumps(others)[:-1] + f', "{name}": {literal.format(**values)}}}'
+    return jwt.PyJWS().encode(payload.encode(), secret, algorithm="HS256")
+
+
+@pytest.mark.parametrize("case", ABSURD_CLAIMS)
+def test_a_signed_token_with_claims_never_issued_is_refused(prod_client, account, secret, case):
+    name, literal = ABSURD_CLAIMS[case]
+    token = signed_with_raw_claim(claims_of(account.access_token, secret), secret, name, literal)
+    response = call(prod_client, "GET", "/incomes", token=token)
+    assert_problem(response, 401, "Unauthorized", CLAIMS)
+    assert response.headers["WWW-Authenticate"] == INVALID
+
+
+def test_the_absurd_literals_reach_the_server_as_written(account, secret):
+    """PyJWT's JSON reading of the hand-written payloads: inf, and a 401-digit int."""
+    claims = claims_of(account.access_token, secret)
+    for case, expected in [("exp 1e400", float("inf")), ("exp 10^400 as digits", 10**400)]:
+        token = signed_with_raw_claim(claims, secret, *ABSURD_CLAIMS[case])
+        assert jwt.decode(token, options={"verify_signature": False})["exp"] == expected
+
+
+def test_a_token_at_the_edges_of_what_is_issued_is_accepted(prod_client, account, secret):
+    """The real token's own claims, and `exp` at exactly iat + the access lifetime."""
+    claims = claims_of(account.access_token, secret)
+    assert claims["exp"] - claims["iat"] == 15 * 60
+    token = signed_with_raw_claim(claims, secret, "exp", str(claims["iat"] + 15 * 60))
+    response = call(prod_client, "GET", "/incomes", token=token)
+    assert (response.status_code, response.get_json()) == (200, [])
+
+
+def test_a_refresh_token_may_live_as_long_as_its_session(prod_client, account, secret):
+    claims = claims_of(account.refresh_token, secret)
+    assert claims["exp"] - claims["iat"] <= 30 * 24 * 3600
+    too_long = signed_with_raw_claim(claims, secret, "exp", str(claims["iat"] + 30 * 24 * 3600 + 1))
+    response = prod_client.post("/auth/refresh", headers={"Authorization": f"Bearer {too_long}"})
+    assert_problem(response, 401, "Unauthorized", CLAIMS)
+    assert response.headers["WWW-Authenticate"] == INVALID
+
+
+@pytest.mark.parametrize(
+    ("error", "detail"),
+    [
+        (
+            jwt.InvalidSignatureError("worded otherwise by a new PyJWT"),
+            TOKEN_CASES["bad signature"][1],
+        ),
+        (jwt.InvalidAlgorithmError("Algorithm not specified"), TOKEN_CASES["alg none"][1]),
+        (jwt.ExpiredSignatureError("worded otherwise"), "The token has expired."),
+        (jwt.DecodeError("Invalid header padding"), "The token is invalid."),
+        (jwt.ImmatureSignatureError("The token is not yet valid (nbf)"), "The token is invalid."),
+        (type("NewInAnUpgrade", (jwt.InvalidTokenError,), {})("?"), "The token is invalid."),
+    ],
+)
+def test_a_refusal_is_answered_by_its_class_not_its_wording(another_app, error, detail):
+    """The reason a client reads is keyed on PyJWT's exception class: an upgrade that rewords a
+    message (or adds a class under InvalidTokenError) does not change or lose it."""
+    app = another_app(testing=False)
+
+    @app.get("/raises")
+    def raises():
+        raise error
+
+    response = app.test_client().get("/raises")
+    assert_problem(response, 401, "Unauthorized", detail)
+    assert response.headers["WWW-Authenticate"] == INVALID
+
+
+def test_every_token_exception_is_answered_by_cashman_not_flask_jwt_extended(prod_app):
+    """flask-jwt-extended registers a handler per exception class in `init_app`; each one is
+    replaced, so no refusal gets its `{"msg": ...}` body."""
+    handlers = prod_app.error_handler_spec[None][None]
+    assert {error.__module__.split(".")[0] for error in handlers} >= {"jwt", "flask_jwt_extended"}
+    assert {handler.__module__ for handler in handlers.values()} == {"cashman.errors"}
