@@ -1,10 +1,11 @@
 """Rate limits, each set by a RATE_LIMIT_* setting; "off" disables one.
 
-Counters live in memory (per worker process) unless REDIS_URL names a Redis that every
-instance shares. A limit hit is a 429 problem with Retry-After and RateLimit-* headers.
-The limits of logins, registrations and password changes are Flask-Limiter's; the per-user
-budget, which every authenticated request spends, is counted here with the `limits` library
-(Flask-Limiter's own), in one storage call (cashman.budget).
+A limit hit is a 429 problem with Retry-After and RateLimit-* headers. The limits of logins,
+registrations and password changes are Flask-Limiter's, counted where every worker and instance
+sees them: in Redis when REDIS_URL names one, else in the database (cashman.limit_storage). The
+per-user request quota, which every authenticated request spends, is counted with the `limits`
+library (Flask-Limiter's own) in one storage call (cashman.request_quota), in Redis or else in
+each worker's memory.
 """
 
 from collections.abc import Callable
@@ -12,9 +13,11 @@ from collections.abc import Callable
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits.storage import MemoryStorage
 
-from .budget import UserBudget
 from .i18n import _
+from .limit_storage import SharedCounters
+from .request_quota import RequestQuota
 from .tokens import current_user_id
 
 # The client address is the socket peer, or what TRUSTED_PROXY_COUNT proxies said (ProxyFix).
@@ -22,15 +25,25 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def init_limits(app: Flask) -> None:
-    """Attach the limiter and the per-user budget to the app.
+    """Attach the limiter and the per-user request quota to the app.
 
     Every Flask-Limiter limit of Cashman decorates a resource method and is checked by its
     wrapper. Flask-Limiter's before-request hook serves default and application-wide limits, of
-    which Cashman has none: it would only cost every request its time, so it is taken out.
+    which Cashman has none: it would only cost every request its time (about 0.1 ms), so it is
+    taken out. Flask-Limiter 3.13 removed the public switch for it (`auto_check=False`): this
+    is the one reliance on its private names (`Limiter._check_request_limit`), and
+    tests/test_limits.py::test_flask_limiter_checks_limits_only_where_they_are_declared fails
+    first when an upgrade changes it.
     """
     limiter.init_app(app)
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    UserBudget.init_app(app)
+    RequestQuota.init_app(app, _quota_storage(limiter.storage))
+
+
+def _quota_storage(storage: SharedCounters) -> SharedCounters | MemoryStorage:
+    """The limiter's own storage when it is Redis; without Redis each worker's memory (a write to
+    the database on every request would cost more than the quota protects)."""
+    return MemoryStorage() if storage.in_database else storage
 
 
 # Flask-Limiter parses a limit even when `exempt_when` skips it: "off" stands in as this.
@@ -79,8 +92,8 @@ register_by_address = limiter.limit(
     scope="register-address",
     error_message=lambda: _("Too many accounts registered from this address; try again later."),
 )
-# One budget per user across every protected route; runs after the token is verified.
-api_by_user = UserBudget.spent_by(current_user_id)
+# One request quota per user across every protected route; runs after the token is verified.
+api_by_user = RequestQuota.spent_by(current_user_id)
 # A password change is a guess at the current password: failed ones count like failed logins,
 # per user (it decorates the method itself, so it runs after the token check).
 failed_password_changes_by_user = limiter.limit(

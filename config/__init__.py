@@ -34,13 +34,16 @@ class Config:
     JWT_COOKIE_SAMESITE = "Lax"
     JWT_SESSION_COOKIE = False  # cookies last as long as their tokens
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
-    # Flask-Limiter: RateLimit-* and Retry-After headers; if Redis fails, limit in memory.
+    # Flask-Limiter: RateLimit-* and Retry-After headers. Its storage (cashman.limit_storage)
+    # counts in memory while Redis or the database fails, so Flask-Limiter sees no storage error
+    # to fall back from, and any other error is a bug: a 500, not a limit skipped.
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_HEADER_LIMIT = "RateLimit-Limit"
     RATELIMIT_HEADER_REMAINING = "RateLimit-Remaining"
     RATELIMIT_HEADER_RESET = "RateLimit-Reset"
-    RATELIMIT_SWALLOW_ERRORS = True
-    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_URI = "cashman://"
+    RATELIMIT_SWALLOW_ERRORS = False
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = False
     RATELIMIT_KEY_PREFIX = "cashman"
     SQLITE_BUSY_TIMEOUT_MS = 5000
     # argon2id cost: RFC 9106's second recommended option (t=3, 64 MiB, 4 lanes).
@@ -81,14 +84,14 @@ class Config:
         self._read_signing_keys(environ)
         for name, default in RATE_LIMITS.items():
             setattr(self, name, rate_limit(environ, name, default))
-        self.RATELIMIT_STORAGE_URI = environ.get("REDIS_URL") or "memory://"
+        # Where limits count: Redis, shared by every instance, or else the database.
+        self.RATELIMIT_STORAGE_OPTIONS = {"shared": environ.get("REDIS_URL") or "database://"}
         if environ.get("REDIS_URL"):
             # A Redis that does not answer costs a request this much, then limits count in memory.
             timeout = (count(environ, "REDIS_TIMEOUT_MS", default=500) or 500) / 1000
-            self.RATELIMIT_STORAGE_OPTIONS = {
-                "socket_connect_timeout": timeout,
-                "socket_timeout": timeout,
-            }
+            self.RATELIMIT_STORAGE_OPTIONS.update(
+                socket_connect_timeout=timeout, socket_timeout=timeout
+            )
         self.TRUSTED_PROXY_COUNT = count(environ, "TRUSTED_PROXY_COUNT")
         # Every route is served under this path (for gateways that forward the path whole).
         self.URL_PREFIX = url_prefix(environ, "URL_PREFIX")

@@ -28,7 +28,6 @@ def make_app(url: str, secret: str, testing: bool = True, environ: dict | None =
     """An app on `url`; `environ` as if set in the environment, `settings` set on the config."""
     from cashman import create_app
     from cashman.database import register_migrations
-    from cashman.limits import limiter
     from config import TestingConfig
 
     config = TestingConfig({"DATABASE_URL": url, "JWT_SECRET_KEY": secret, **(environ or {})})
@@ -37,11 +36,8 @@ def make_app(url: str, secret: str, testing: bool = True, environ: dict | None =
         setattr(config, name, value)
     app = create_app(config)
     register_migrations(app)  # a test may migrate any app (a server never loads Flask-Migrate)
-    # One Limiter serves every app of the process (in production there is one app per process):
-    # start each test app with no counts left over from another (a Redis is emptied by the
-    # shared_redis fixture, and a silent one cannot be).
-    if config.RATELIMIT_STORAGE_URI == "memory://":
-        limiter.reset()
+    # Each app counts its limits afresh: in the database (emptied after each test), in a Redis
+    # (emptied by the shared_redis fixture), or in the memory of its own storage.
     return app
 
 

@@ -193,6 +193,7 @@ def test_postgresql_connections_and_statements_are_bounded():
 def test_redis_calls_time_out_well_under_a_second():
     shared = ProductionConfig({"JWT_SECRET_KEY": STRONG, "REDIS_URL": "redis://cache:6379/1"})
     assert shared.RATELIMIT_STORAGE_OPTIONS == {
+        "shared": "redis://cache:6379/1",
         "socket_connect_timeout": 0.5,
         "socket_timeout": 0.5,
     }
@@ -200,4 +201,5 @@ def test_redis_calls_time_out_well_under_a_second():
         {"JWT_SECRET_KEY": STRONG, "REDIS_URL": "redis://cache:6379/1", "REDIS_TIMEOUT_MS": "200"}
     )
     assert quicker.RATELIMIT_STORAGE_OPTIONS["socket_timeout"] == 0.2
-    assert not hasattr(ProductionConfig({"JWT_SECRET_KEY": STRONG}), "RATELIMIT_STORAGE_OPTIONS")
+    without = ProductionConfig({"JWT_SECRET_KEY": STRONG})  # the database: no timeouts of Redis'
+    assert without.RATELIMIT_STORAGE_OPTIONS == {"shared": "database://"}

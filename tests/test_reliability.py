@@ -71,6 +71,17 @@ def test_kill_9_loses_no_answered_write_and_blocks_no_retry(server_on_test_datab
     answered: dict[str, int] = {}  # Idempotency-Key -> id of each write that got its 201
     sent: list[str] = []
     stop = threading.Event()
+    another_answered = threading.Event()
+
+    def writes_answered(count: int) -> None:
+        """Wait (at most 60 s in all) until `count` writes have their 201."""
+        deadline = time.monotonic() + 60
+        while len(answered) < count:
+            another_answered.clear()
+            if len(answered) < count:
+                left = deadline - time.monotonic()
+                assert another_answered.wait(max(0, left)), f"{len(answered)} of {count} answered"
+
     with server_on_test_database() as server:
         token = new_user(server.base)
 
@@ -85,18 +96,23 @@ def test_kill_9_loses_no_answered_write_and_blocks_no_retry(server_on_test_datab
                     status = None  # the server died under this request
                 if status == 201:
                     answered[key] = body["id"]
+                    another_answered.set()
                 n += 1
 
         pool = [threading.Thread(target=write, args=(n,)) for n in range(8)]
         for thread in pool:
             thread.start()
-        time.sleep(1.5)
-        os.kill(gunicorn_workers(server)[0], signal.SIGKILL)  # one worker
-        time.sleep(1.5)
-        os.killpg(server.process.pid, signal.SIGKILL)  # then the whole server
-        stop.set()
-        for thread in pool:
-            thread.join()
+        try:
+            # Each kill comes while writes are flowing: after 40 more are answered (not after a
+            # time, which a slow machine could spend on none).
+            writes_answered(40)
+            os.kill(gunicorn_workers(server)[0], signal.SIGKILL)  # one worker
+            writes_answered(len(answered) + 40)
+            os.killpg(server.process.pid, signal.SIGKILL)  # then the whole server
+        finally:
+            stop.set()
+            for thread in pool:
+                thread.join()
 
     with server_on_test_database() as restarted:
         lost = [

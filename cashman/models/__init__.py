@@ -1,5 +1,6 @@
 """Database tables, one module per family: accounts (users, logins), the ledger
-(transactions, tombstones, running totals), budgets, and answers kept for retries.
+(transactions, tombstones, running totals), budgets, answers kept for retries, and the
+rate-limit counters of a server without Redis.
 
 Integer keys stay inside: the API shows each user's and row's UUID (`public_id`).
 """
@@ -16,6 +17,7 @@ from .ledger import (
     TransactionTotal,
     etag,
 )
+from .limits import LimitCounter
 from .replays import IdempotencyRecord, ReplayedBatch
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "DeletedTransaction",
     "IdempotencyRecord",
     "Kind",
+    "LimitCounter",
     "LoginSession",
     "ReplayedBatch",
     "Transaction",

@@ -27,8 +27,8 @@ from bench_listing import fresh_app, seed  # noqa: E402
 from flask_jwt_extended import view_decorators  # noqa: E402
 
 from cashman import create_app  # noqa: E402
-from cashman.budget import UserBudget  # noqa: E402
 from cashman.models import Kind  # noqa: E402
+from cashman.request_quota import RequestQuota  # noqa: E402
 from cashman.resources import insights, transactions  # noqa: E402
 from cashman.schemas.bodies import new_transaction_schemas  # noqa: E402
 from cashman.schemas.responses import totals_schema, transaction_rows  # noqa: E402
@@ -88,7 +88,7 @@ def time_the_parts(app, watch: Stopwatch) -> None:
     body, dump = "body: parse and validate", "dump (marshmallow)"
     watch.time(view_decorators, "verify_jwt_in_request", TOKEN)
     watch.time(jwt, "_token_in_blocklist_callback", REVOCATION)
-    watch.time(UserBudget, "spend", "per-user rate limit")
+    watch.time(RequestQuota, "spend", "per-user rate limit")
     watch.time(transactions, "load_query", "query parameters (marshmallow)")
     watch.time(insights, "load_query", "query parameters (marshmallow)")
     watch.time(transactions, "read_json", body)
