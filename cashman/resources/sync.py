@@ -2,7 +2,6 @@
 a batch of the client's own changes made offline."""
 
 import hashlib
-from typing import Any
 
 from flask import current_app
 
@@ -10,8 +9,8 @@ from ..openapi.operation import documented
 from ..schemas.bodies import read_json
 from ..schemas.queries import load_query, sync_query_schema
 from ..schemas.responses import changes_schema, deleted_rows, transaction_rows
-from ..schemas.sync import load_operations, sync_batch_schema, sync_results_schema
-from ..stores.operations import Operation, Outcome, apply_operations
+from ..schemas.sync import load_operations, sync_answer, sync_batch_schema, sync_results_schema
+from ..stores.operations import Operation, apply_operations
 from ..stores.sync import changes_since
 from ..tokens import current_user_id
 from . import Resource
@@ -50,22 +49,4 @@ class Sync(Resource):
         if len({operation.id for operation in operations}) < len(operations):
             canonical = current_app.json.dumps(payload, sort_keys=True)
             fingerprint = hashlib.sha256(canonical.encode()).hexdigest()
-        return apply_operations(current_user_id(), operations, _answer, fingerprint), 200
-
-
-def _answer(knowledge: int, outcomes: list[Outcome]) -> dict[str, Any]:
-    return {"server_knowledge": knowledge, "results": [_result(outcome) for outcome in outcomes]}
-
-
-def _result(outcome: Outcome) -> dict[str, Any]:
-    """An outcome as answered: `version`, `current` and `errors` only where they apply."""
-    result: dict[str, Any] = {"id": str(outcome.id), "status": outcome.status}
-    if outcome.version is not None:
-        result["version"] = outcome.version
-    if outcome.status == "conflict":
-        result["current"] = (
-            None if outcome.current is None else transaction_rows.one(outcome.current)
-        )
-    if outcome.errors is not None:
-        result["errors"] = outcome.errors
-    return result
+        return apply_operations(current_user_id(), operations, sync_answer, fingerprint), 200

@@ -4,7 +4,6 @@ Resources stay thin: validate with a schema, call the caller's store, dump with 
 """
 
 import hashlib
-import re
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
@@ -27,6 +26,7 @@ from ..schemas.bodies import (
     read_json,
     transaction_patch_schemas,
 )
+from ..schemas.fields import IDEMPOTENCY_KEY, idempotency_key_message
 from ..schemas.queries import (
     kind_page_query_schema,
     load_query,
@@ -36,8 +36,6 @@ from ..schemas.queries import (
 from ..schemas.responses import transaction_rows, transaction_schema, transactions_schema
 from ..stores.transactions import Retry
 from . import Resource, current_store
-
-IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?")
 
 
 def list_page(filters: Filters, limit: int, after: tuple | None) -> tuple[Any, int, dict]:
@@ -58,7 +56,7 @@ def retry_of(kind: Kind, payload: Any) -> Retry | None:
         return None
     if not IDEMPOTENCY_KEY.fullmatch(key):
         raise FieldErrors(
-            {"Idempotency-Key": [_("Must be 1 to 255 printable ASCII characters.")]},
+            {"Idempotency-Key": [idempotency_key_message()]},
             400,
             _("The request has an invalid header."),
         )
