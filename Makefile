@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run serve test fuzz bench i18n-extract lint format demo openapi screenshot bench-listing bench-breakdown clean
+.PHONY: run serve test typescript fuzz bench i18n-extract lint format demo openapi screenshot bench-listing bench-breakdown clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -52,7 +52,14 @@ screenshot: $(VENV)/.dev-installed $(CATALOGS)
 	SWAGGER_SCREENSHOT=docs/img/swagger.png $(BIN)/python -m pytest -q tests/test_browser.py
 
 # Runs on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set.
+# openapi-typescript and tsc, pinned in tests/typescript's lock file, for the test that compiles
+# the README's requests against types generated from the document (skipped without them).
+typescript: tests/typescript/node_modules/.package-lock.json
+tests/typescript/node_modules/.package-lock.json: tests/typescript/package-lock.json
+	npm ci --prefix tests/typescript --no-audit --no-fund
+
 test: $(VENV)/.dev-installed $(CATALOGS)
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory typescript; fi
 	$(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on $$TEST_DATABASE_URL"; \
@@ -127,4 +134,4 @@ lock-check: $(VENV)/.dev-installed
 	rm -rf $(LOCK_CHECK)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/typescript/node_modules

@@ -37,6 +37,7 @@ from .resources.transactions import (
     TransactionExport,
     TransactionList,
 )
+from .schemas.fields import Month
 
 ITEM = "<uuid:transaction_id>"  # anything else is no route: the same 404 as an absent row
 
@@ -83,13 +84,12 @@ class MonthConverter(BaseConverter):
     regex = r"[0-9]{4}-[0-9]{2}"
 
     def to_python(self, value: str) -> date:
-        try:
-            return date(int(value[:4]), int(value[5:]), 1)
-        except ValueError:
-            raise ValidationError() from None
+        if (month := Month.parse(value)) is None:
+            raise ValidationError()
+        return month
 
     def to_url(self, value: date) -> str:
-        return f"{value.year:04d}-{value.month:02d}"
+        return Month.format(value)
 
 
 class NameConverter(BaseConverter):

@@ -18,6 +18,7 @@ import sys
 import typing
 import uuid
 from collections.abc import Iterator
+from http.cookies import SimpleCookie
 from pathlib import Path
 from types import ModuleType
 
@@ -276,6 +277,75 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
                 "updated_at": datetime.datetime,
                 "version": int,
             },
+        }
+    )
+    assert mistyped == [], "fields typed unlike what the server sends:\n" + "\n".join(mistyped)
+
+
+def test_generated_client_signs_in_and_refreshes_by_cookie(live_server, client_package):
+    """A login with `"cookies": true` and a refresh by the refresh cookie answer bodies without
+    tokens: the generated client must parse them as the documented cookie answers, not raise
+    `KeyError: 'access_token'`."""
+    models = importlib.import_module(f"{PACKAGE}.models")
+    login = importlib.import_module(f"{PACKAGE}.api.auth.post_login")
+    refresh = importlib.import_module(f"{PACKAGE}.api.auth.post_refresh")
+    assert (
+        request(live_server, "POST", "/auth/register", {"username": "carol", "password": PASSWORD})[
+            0
+        ]
+        == 201
+    )
+
+    with client_package.Client(
+        base_url=live_server, timeout=HTTP_TIMEOUT, raise_on_unexpected_status=True
+    ) as anonymous:
+        body = models.Login(username="carol", password=PASSWORD, cookies=True)
+        signed_in = login.sync_detailed(client=anonymous, body=body)
+    assert signed_in.status_code == 200, signed_in.content
+    session = signed_in.parsed
+    assert type(session) is models.CookieLogin
+    assert session.token_type == models.CookieLoginTokenType.COOKIE
+    assert session.expires_in == ACCESS_TOKEN_SECONDS
+    assert type(session.session_id) is uuid.UUID
+    assert_fully_described(session, signed_in.content)
+
+    cookies = SimpleCookie()
+    for header in signed_in.headers.get_list("Set-Cookie"):
+        cookies.load(header)
+    assert set(cookies) == {
+        "access_token_cookie",
+        "refresh_token_cookie",
+        "csrf_access_token",
+        "csrf_refresh_token",
+    }
+    # The cookies are Secure (a production server): httpx would not send them back over http,
+    # so they are handed over as a browser on https would send them. The refresh scheme is an
+    # API key in a cookie, which the generated client leaves to its caller.
+    with client_package.Client(
+        base_url=live_server,
+        timeout=HTTP_TIMEOUT,
+        raise_on_unexpected_status=True,
+        cookies={"refresh_token_cookie": cookies["refresh_token_cookie"].value},
+        headers={"X-CSRF-TOKEN": cookies["csrf_refresh_token"].value},
+    ) as browser:
+        refreshed = refresh.sync_detailed(client=browser)
+    assert refreshed.status_code == 200, refreshed.content
+    assert type(refreshed.parsed) is models.CookieTokens
+    assert refreshed.parsed.token_type == models.CookieTokensTokenType.COOKIE
+    assert refreshed.parsed.expires_in == ACCESS_TOKEN_SECONDS
+    assert_fully_described(refreshed.parsed, refreshed.content)
+    assert "refresh_token_cookie" in {
+        header.partition("=")[0] for header in refreshed.headers.get_list("Set-Cookie")
+    }
+
+    mistyped = mistyped_fields(
+        {
+            models.CookieLogin: {
+                "token_type": models.CookieLoginTokenType,
+                "expires_in": int,
+                "session_id": uuid.UUID,
+            },
+            models.CookieTokens: {"token_type": models.CookieTokensTokenType, "expires_in": int},
         }
     )
     assert mistyped == [], "fields typed unlike what the server sends:\n" + "\n".join(mistyped)

@@ -156,14 +156,25 @@ def test_response_schemas_are_typed_as_answered(document):
     assert transaction["properties"]["amount"]["type"] == "number"
     assert transaction["properties"]["category"]["type"] == ["string", "null"]
     assert "additionalProperties" not in transaction  # answers may gain fields
-    for name in ("User", "Tokens", "LoginTokens", "Session", "Totals", "Summary", "JWKSet"):
+    answers = ("User", "Tokens", "LoginTokens", "CookieTokens", "CookieLogin", "Session")
+    for name in (*answers, "Totals", "Summary", "JWKSet"):
         assert schemas[name]["required"] == sorted(schemas[name]["properties"]), name
     assert schemas["JWK"]["required"] == ["alg", "kid", "kty", "use"]
     assert schemas["JWK"]["properties"]["use"] == {"type": "string", "enum": ["sig"]}
     refresh = document["paths"]["/auth/refresh"]["post"]["responses"]["200"]["content"]
-    assert refresh["application/json"]["schema"] == {"$ref": "#/components/schemas/Tokens"}
+    assert refresh["application/json"]["schema"] == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/Tokens"},
+            {"$ref": "#/components/schemas/CookieTokens"},
+        ]
+    }
     login = document["paths"]["/auth/login"]["post"]["responses"]["200"]["content"]
-    assert login["application/json"]["schema"] == {"$ref": "#/components/schemas/LoginTokens"}
+    assert login["application/json"]["schema"] == {
+        "oneOf": [
+            {"$ref": "#/components/schemas/LoginTokens"},
+            {"$ref": "#/components/schemas/CookieLogin"},
+        ]
+    }
 
 
 def test_request_schemas_leave_out_read_only_fields(document):

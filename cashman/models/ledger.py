@@ -39,6 +39,16 @@ class Kind(enum.Enum):
     INCOME = "INCOME"
     EXPENSE = "EXPENSE"
 
+    @classmethod
+    def named(cls, name: object) -> "Kind | None":
+        """The kind a client names in any case (income, INCOME, Income), or None.
+
+        ASCII only: `str.upper` would make the dotless "ı" of "ıncome" an "I".
+        """
+        if not (isinstance(name, str) and name.isascii()):
+            return None
+        return cls.__members__.get(name.upper())
+
 
 def kind_type(constraint: str) -> Enum:
     """The `type` column's type: INCOME or EXPENSE, checked by a named constraint."""

@@ -11,7 +11,7 @@ from marshmallow import Schema
 class Operation:
     """One operation of the document; the errors it can give follow from these details."""
 
-    returns: Schema | None = None
+    returns: Schema | tuple[Schema, ...] | None = None  # several: the body is one of them
     status: int = 200
     headers: tuple[str, ...] = ()  # sent with every success
     only: dict[str, str] = field(default_factory=dict)  # header -> when it is sent

@@ -7,7 +7,7 @@ is forgotten.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from inspect import cleandoc, getdoc
 from typing import Any
 
@@ -15,13 +15,14 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
+from ..edge import MIB
 from ..errors import PROBLEM_MIMETYPE, TITLES
-from ..models import Kind
 from ..resources import required_token
-from ..schemas.fields import NUMERIC_STRING, UUID_PATTERN, Money
-from ..schemas.responses import ProblemSchema, ResponseSchema
+from ..schemas.fields import MONTH_PATTERN, UUID_PATTERN
+from ..schemas.responses import ProblemSchema
 from ..schemas.sync import OPERATION_SCHEMAS
 from .operation import Operation
+from .properties import PROPERTY_FUNCTIONS
 from .tables import (
     CSV_DESCRIPTION,
     CSV_IMPORT,
@@ -31,11 +32,8 @@ from .tables import (
     RESPONSE_HEADERS,
 )
 
-POSITIVE_NUMERIC_STRING = r"\+?[0-9]+(\.[0-9]+)?"
-
 API_VERSION = "1.1.0"  # the same as pyproject.toml's (a test checks)
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
-MONTH_PATTERN = "(?!0000)[0-9]{4}-(0[1-9]|1[0-2])"  # year 1 to 9999
 # What each route converter takes (cashman.api): ids, months, and names (URL-encoded).
 PATH_SCHEMAS = {
     "uuid": {"type": "string", "format": "uuid", "pattern": f"^{UUID_PATTERN}$"},
@@ -49,35 +47,6 @@ PATH_SCHEMAS = {
 PATH_PARAMETER = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
 
 
-def _money_property(converter, field, **kwargs) -> dict:
-    if not isinstance(field, Money):
-        return {}
-    if isinstance(field.parent, ResponseSchema):
-        return {
-            "type": "number",
-            "description": "An exact amount with 2 decimal places (a JSON number as written, "
-            "never rounded through a float by the server), e.g. 12.50.",
-        }
-    if getattr(field.parent, "kind", None) is Kind.INCOME or getattr(
-        field.parent, "positive_amount", False
-    ):
-        return {
-            "type": ["number", "string"],
-            "exclusiveMinimum": 0,
-            "pattern": f"^{POSITIVE_NUMERIC_STRING}$",
-            "description": "An exact positive amount with at most 2 decimal places: a JSON "
-            'number or a numeric string such as "12.50".',
-            "examples": [5000, "12.50"],
-        }
-    return {
-        "type": ["number", "string"],
-        "pattern": f"^{NUMERIC_STRING.pattern}$",
-        "description": "An exact amount with at most 2 decimal places: a JSON number or a "
-        'numeric string such as "12.50". Responses always give a number with 2 decimals.',
-        "examples": [50, "12.50"],
-    }
-
-
 def _schema_name(schema: Schema | type[Schema]) -> str:
     """Component names: the class name without "Schema", "Patch" added for partial ones."""
     cls = schema if isinstance(schema, type) else type(schema)
@@ -85,7 +54,7 @@ def _schema_name(schema: Schema | type[Schema]) -> str:
     return f"{name}Patch" if getattr(schema, "partial", False) else name
 
 
-def build_spec(routes: Iterable[tuple[type, str]]) -> dict[str, Any]:
+def build_spec(routes: Sequence[tuple[type, str]]) -> dict[str, Any]:
     """The OpenAPI document of these (resource, Flask path) routes."""
     plugin = MarshmallowPlugin(schema_name_resolver=_schema_name)
     spec = APISpec(
@@ -100,7 +69,8 @@ def build_spec(routes: Iterable[tuple[type, str]]) -> dict[str, Any]:
             "Every error is an RFC 9457 problem document (`application/problem+json`).",
         },
     )
-    plugin.converter.add_attribute_function(_money_property)
+    for attribute_function in PROPERTY_FUNCTIONS:
+        plugin.converter.add_attribute_function(attribute_function)
     spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
@@ -115,7 +85,9 @@ def build_spec(routes: Iterable[tuple[type, str]]) -> dict[str, Any]:
     spec.components.schema("Problem", schema=ProblemSchema)
     for name, schema in OPERATION_SCHEMAS.items():  # the items of POST /sync's `operations`
         spec.components.schema(name, schema=schema)
+    import_mib = max(getattr(resource, "body_limit", 0) for resource, _ in routes) // MIB
     for status, description in ERRORS.items():
+        description = description.format(import_mib=import_mib)
         spec.components.response(f"Problem{status}", _problem_response(status, description))
     for resource, path in routes:
         operations = {
@@ -193,7 +165,9 @@ def _parameters(details: Operation, path: str) -> list[dict]:
 def _responses(details: Operation, path: str, token: str | None, method: str) -> dict:
     success: dict[str, Any] = {"description": _success_description(details.status)}
     content = {}
-    if details.returns is not None:
+    if isinstance(details.returns, tuple):
+        content["application/json"] = {"schema": {"oneOf": list(details.returns)}}
+    elif details.returns is not None:
         content["application/json"] = {"schema": details.returns}
     if details.csv:
         content["text/csv"] = {

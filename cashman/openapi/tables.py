@@ -1,4 +1,14 @@
-"""The document's fixed texts: headers, the CSV format, and what each error status means."""
+"""The document's fixed texts: headers, the CSV format, and what each error status means.
+
+Their numbers are the code's own limits, taken from where they are declared.
+"""
+
+from config import Config
+
+from ..edge import MAX_HEADER_BYTES, MAX_HEADERS, MAX_TARGET_BYTES, MIB, REQUEST_ID
+from ..schemas.fields import IDEMPOTENCY_KEY_PATTERN
+from ..schemas.imports import MAX_ROWS
+from ..schemas.sizes import IDEMPOTENCY_KEY_LENGTH
 
 RESPONSE_HEADERS = {
     "Cache-Control": (
@@ -12,6 +22,12 @@ RESPONSE_HEADERS = {
     ),
     "Link": (
         'The next page: `<absolute URL>; rel="next"`.',
+        {"type": "string"},
+    ),
+    "Set-Cookie": (
+        "The tokens as httpOnly cookies (`access_token_cookie`; `refresh_token_cookie`, sent to "
+        "/auth only) and the CSRF cookies scripts read for X-CSRF-TOKEN (`csrf_access_token`, "
+        "`csrf_refresh_token`).",
         {"type": "string"},
     ),
     "X-Total-Count": ("How many rows match the filters.", {"type": "integer", "minimum": 0}),
@@ -30,7 +46,7 @@ RESPONSE_HEADERS = {
     "RateLimit-Remaining": ("Requests left in that window.", {"type": "integer"}),
     "RateLimit-Reset": ("When the window ends, in Unix seconds.", {"type": "integer"}),
     "X-Request-ID": (
-        "The request's ID: the client's X-Request-ID when it is 1 to 128 of [A-Za-z0-9._-], "
+        f"The request's ID: the client's X-Request-ID when it matches `{REQUEST_ID.pattern}`, "
         "otherwise a new one. Also in problem bodies and in the server's log line.",
         {"type": "string"},
     ),
@@ -43,8 +59,8 @@ REQUEST_HEADERS = {
         {
             "type": "string",
             "minLength": 1,
-            "maxLength": 255,
-            "pattern": r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
+            "maxLength": IDEMPOTENCY_KEY_LENGTH,
+            "pattern": f"^{IDEMPOTENCY_KEY_PATTERN}$",
         },
     ),
     "If-Match": (
@@ -80,13 +96,16 @@ ERRORS = {
     409: "A conflict with stored data.",
     410: "The changes after `since` are no longer kept, or `since` is above the counter.",
     412: "If-Match does not match the row's current ETag.",
-    413: "The body is over 1 MiB (an import: over 5 MiB or 10,000 rows).",
-    414: "The URL (path and query) is over 4096 bytes.",
+    # {import_mib}: the largest `body_limit` a route declares (the import's), filled in by spec
+    413: f"The body is over {Config.MAX_CONTENT_LENGTH // MIB} MiB (an import: over "
+    f"{{import_mib}} MiB or {MAX_ROWS:,} rows).",
+    414: f"The URL (path and query) is over {MAX_TARGET_BYTES} bytes.",
     415: "The body is not application/json (an import: nor text/csv).",
     422: "The body has invalid fields (`errors` names each; an import names each bad row, "
     '`"row 3"`, with its fields).',
     429: "A rate limit was hit; wait for Retry-After seconds.",
-    431: "More than 100 request headers, or a header line over 8190 bytes.",
+    431: f"More than {MAX_HEADERS} request headers, or a header line over {MAX_HEADER_BYTES} "
+    "bytes.",
     503: "The database is unavailable.",
 }
 ERROR_HEADERS = {

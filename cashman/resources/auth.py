@@ -11,7 +11,14 @@ from ..limits import failed_logins_by_username, login_by_address, register_by_ad
 from ..openapi.operation import documented
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..schemas.bodies import load_body, login_schema, register_schema
-from ..schemas.responses import jwk_set_schema, login_tokens_schema, tokens_schema, user_schema
+from ..schemas.responses import (
+    cookie_login_schema,
+    cookie_tokens_schema,
+    jwk_set_schema,
+    login_tokens_schema,
+    tokens_schema,
+    user_schema,
+)
 from ..stores.logins import LoginStore
 from ..stores.users import UserStore, add_user, find_user, replace_password_hash
 from ..tokens import (
@@ -54,7 +61,13 @@ class Login(Resource):
     public = True
     rate_limits = (failed_logins_by_username, login_by_address)
 
-    @documented(returns=login_tokens_schema, body=login_schema, errors=(401, 429), tag="auth")
+    @documented(
+        returns=(login_tokens_schema, cookie_login_schema),
+        only={"Set-Cookie": 'With `"cookies": true`.'},
+        body=login_schema,
+        errors=(401, 429),
+        tag="auth",
+    )
     def post(self):
         """Start a session: exchange a username and password for an access and a refresh token."""
         fields = load_body(login_schema)
@@ -77,7 +90,11 @@ class Refresh(Resource):
 
     token = "refresh"
 
-    @documented(returns=tokens_schema, tag="auth")
+    @documented(
+        returns=(tokens_schema, cookie_tokens_schema),
+        only={"Set-Cookie": "When the refresh token came as a cookie."},
+        tag="auth",
+    )
     def post(self):
         """Exchange a refresh token for a new access and refresh token of the same session.
 

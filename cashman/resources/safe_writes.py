@@ -4,7 +4,6 @@ resources, from the request: `Idempotency-Key` (a create answered once), a clien
 The stores only write; these decide what."""
 
 import hashlib
-import re
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -16,11 +15,11 @@ from werkzeug.exceptions import Conflict, PreconditionFailed
 from ..errors import FieldErrors
 from ..i18n import _
 from ..models import Kind, etag
+from ..schemas.fields import IDEMPOTENCY_KEY, idempotency_key_message
 from ..schemas.responses import transaction_rows
 from ..stores.kept_answers import CreateAnswer, IdempotencyKey, KeptAnswers
 from ..stores.transactions import TransactionStore
 
-IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]([\x20-\x7e]{0,253}[\x21-\x7e])?")
 WRITE_ATTEMPTS = 3
 
 
@@ -31,7 +30,7 @@ def idempotency_key(kind: Kind, payload: Any) -> IdempotencyKey | None:
         return None
     if not IDEMPOTENCY_KEY.fullmatch(key):
         raise FieldErrors(
-            {"Idempotency-Key": [_("Must be 1 to 255 printable ASCII characters.")]},
+            {"Idempotency-Key": [idempotency_key_message()]},
             400,
             _("The request has an invalid header."),
         )

@@ -10,10 +10,10 @@ from ..openapi.operation import documented
 from ..schemas.bodies import read_json
 from ..schemas.queries import load_query, sync_query_schema
 from ..schemas.responses import changes_schema, deleted_rows, transaction_rows
-from ..schemas.sync import load_operations, sync_batch_schema, sync_results_schema
+from ..schemas.sync import load_operations, sync_answer, sync_batch_schema, sync_results_schema
 from ..stores.kept_answers import KeptAnswers
 from ..stores.sync import ChangeFeed
-from ..stores.sync_batch import ClientChange, Outcome, SyncBatch
+from ..stores.sync_batch import ClientChange, SyncBatch
 from . import Resource, caller_store
 
 
@@ -58,7 +58,7 @@ class Sync(Resource):
             batch.ledger.discard()
             return answer, 200
         outcomes = batch.apply(changes)
-        answer = _answer(batch.knowledge, outcomes)
+        answer = sync_answer(batch.knowledge, outcomes)
         if fingerprint is not None:
             kept.keep_batch(fingerprint, answer)
         batch.ledger.commit()
@@ -68,21 +68,3 @@ class Sync(Resource):
 def _fingerprint(payload: Any) -> str:
     canonical = current_app.json.dumps(payload, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _answer(knowledge: int, outcomes: list[Outcome]) -> dict[str, Any]:
-    return {"server_knowledge": knowledge, "results": [_result(outcome) for outcome in outcomes]}
-
-
-def _result(outcome: Outcome) -> dict[str, Any]:
-    """An outcome as answered: `version`, `current` and `errors` only where they apply."""
-    result: dict[str, Any] = {"id": str(outcome.id), "status": outcome.status}
-    if outcome.version is not None:
-        result["version"] = outcome.version
-    if outcome.status == "conflict":
-        result["current"] = (
-            None if outcome.current is None else transaction_rows.one(outcome.current)
-        )
-    if outcome.errors is not None:
-        result["errors"] = outcome.errors
-    return result

@@ -11,8 +11,15 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMe
 
 from ..i18n import _, _l
 from ..models import Kind
-from .fields import IsoDate, Money, PublicId, Text, TrimmedText
+from .fields import USERNAME_PATTERN, IsoDate, Money, PublicId, Text, TrimmedText
 from .responses import TransactionSchema
+from .sizes import (
+    CATEGORY_LENGTH,
+    DESCRIPTION_LENGTH,
+    DEVICE_LENGTH,
+    PASSWORD_LENGTH,
+    USERNAME_LENGTH,
+)
 
 
 class BodySchema(Schema):
@@ -43,26 +50,28 @@ class LoginSchema(CredentialsSchema):
         },
     )
     device = TrimmedText(
-        validate=Length(1, 100),
+        validate=Length(1, DEVICE_LENGTH),
         metadata={"description": "A name for the session (default: the User-Agent, or unknown)."},
     )
 
 
 class PasswordChangeSchema(BodySchema):
     current_password = Text(required=True, load_only=True)
-    new_password = Text(required=True, load_only=True, validate=Length(8, 128))
+    new_password = Text(required=True, load_only=True, validate=Length(*PASSWORD_LENGTH))
 
 
 class RegisterSchema(CredentialsSchema):
     username = Text(
         required=True,
         validate=[
-            Length(3, 64),
-            Regexp(r"[A-Za-z0-9_.-]*\Z", error=_l("Use only letters, digits, '_', '.' and '-'.")),
+            Length(*USERNAME_LENGTH),
+            Regexp(
+                rf"{USERNAME_PATTERN}\Z", error=_l("Use only letters, digits, '_', '.' and '-'.")
+            ),
         ],
-        metadata={"pattern": "^[A-Za-z0-9_.-]*$"},  # the same rule, as an ECMA regex
+        metadata={"pattern": f"^{USERNAME_PATTERN}$"},  # the same rule, as an ECMA regex
     )
-    password = Text(required=True, load_only=True, validate=Length(8, 128))
+    password = Text(required=True, load_only=True, validate=Length(*PASSWORD_LENGTH))
 
 
 def today_utc() -> date:
@@ -83,9 +92,9 @@ class TransactionBodySchema(BodySchema):
             "row; the same id with other content is a 409. Without it the server makes a v7 UUID."
         }
     )
-    description = TrimmedText(required=True, validate=Length(1, 255))
+    description = TrimmedText(required=True, validate=Length(1, DESCRIPTION_LENGTH))
     amount = Money(required=True)
-    category = TrimmedText(allow_none=True, load_default=None, validate=Length(1, 64))
+    category = TrimmedText(allow_none=True, load_default=None, validate=Length(1, CATEGORY_LENGTH))
     date = IsoDate(load_default=today_utc)
 
     @validates("amount")

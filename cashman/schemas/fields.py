@@ -1,4 +1,5 @@
-"""Fields of our own: exact money, text a database can store, and paging cursors."""
+"""Fields of our own: exact money, text a database can store, months, kinds, paging cursors;
+and the patterns of the headers and names a client writes, each declared once."""
 
 import re
 import uuid
@@ -8,14 +9,32 @@ from typing import Any
 
 from marshmallow import fields
 
-from ..i18n import _l
-from ..money import CENT, MAX_AMOUNT
+from ..i18n import _, _l
+from ..models import Kind
+from ..money import CENT
 from ..paging import decode_cursor
+from .sizes import AMOUNT_PLACES, IDEMPOTENCY_KEY_LENGTH, MAX_ABS_AMOUNT
 
+# Each pattern below is both a Python and an ECMA-262 regular expression (the OpenAPI document
+# shows it between ^ and $); the code matches it whole.
 NUMERIC_STRING = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+MONTH_PATTERN = "(?!0000)[0-9]{4}-(0[1-9]|1[0-2])"  # a real month, of the years 1 to 9999
 UUID_PATTERN = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 CANONICAL_UUID = re.compile(UUID_PATTERN)
+USERNAME_PATTERN = "[A-Za-z0-9_.-]*"  # the length is checked apart (sizes.USERNAME_LENGTH)
+# Printable ASCII, without surrounding spaces: 1 to IDEMPOTENCY_KEY_LENGTH characters.
+IDEMPOTENCY_KEY_PATTERN = rf"[\x21-\x7e]([\x20-\x7e]{{0,{IDEMPOTENCY_KEY_LENGTH - 2}}}[\x21-\x7e])?"
+IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+# A kind in any case (income, INCOME, Income), spelled for a regex without an ignore-case flag.
+KIND_PATTERN = "|".join(
+    "".join(f"[{letter.upper()}{letter.lower()}]" for letter in kind.name) for kind in Kind
+)
+
+
+def idempotency_key_message() -> str:
+    """Why an Idempotency-Key that does not match `IDEMPOTENCY_KEY` is refused."""
+    return _("Must be 1 to {max} printable ASCII characters.").format(max=IDEMPOTENCY_KEY_LENGTH)
 
 
 class Money(fields.Field):
@@ -27,8 +46,8 @@ class Money(fields.Field):
     default_error_messages = {
         "invalid": _l('Not a valid amount: send a number or a numeric string such as "12.50".'),
         "zero": _l("An amount cannot be 0."),
-        "range": _l("An amount must be at most 1000000000000 in absolute value."),
-        "precision": _l("An amount has at most 2 decimal places."),
+        "range": _l("An amount must be at most {max} in absolute value."),
+        "precision": _l("An amount has at most {places} decimal places."),
     }
 
     def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kwargs) -> Any:
@@ -45,10 +64,10 @@ class Money(fields.Field):
         if amount == 0:
             raise self.make_error("zero")
         # Compared by exponent first: arithmetic on 1e1000000 overflows the decimal context.
-        if amount.adjusted() > MAX_AMOUNT.adjusted() or abs(amount) > MAX_AMOUNT:
-            raise self.make_error("range")
+        if amount.adjusted() > MAX_ABS_AMOUNT.adjusted() or abs(amount) > MAX_ABS_AMOUNT:
+            raise self.make_error("range", max=MAX_ABS_AMOUNT)
         if amount != amount.quantize(CENT):
-            raise self.make_error("precision")
+            raise self.make_error("precision", places=AMOUNT_PLACES)
         return amount
 
 
@@ -122,8 +141,38 @@ class Cursor(fields.String):
             raise self.make_error("invalid") from None
 
 
-class YearMonth(fields.Field):
-    """A month, written YYYY-MM (held as the date of its first day)."""
+class Month(fields.Field):
+    """A month, written YYYY-MM (`MONTH_PATTERN`); held as the date of its first day.
+
+    The one place a month is read from or written as text: the `/budgets/<month>` routes,
+    and every answer that names a month (the OpenAPI document shows its pattern).
+    """
+
+    @staticmethod
+    def parse(text: str) -> date | None:
+        """The first day of the month `text` names, or None if it is not a real YYYY-MM."""
+        if not re.fullmatch(MONTH_PATTERN, text):
+            return None
+        return date(int(text[:4]), int(text[5:]), 1)
+
+    @staticmethod
+    def format(day: date) -> str:
+        return f"{day.year:04d}-{day.month:02d}"
 
     def _serialize(self, value: date | None, attr: str | None, obj: Any, **kwargs) -> Any:
-        return None if value is None else f"{value.year:04d}-{value.month:02d}"
+        return None if value is None else self.format(value)
+
+
+class KindName(fields.Field):
+    """A transaction's kind as a client writes it: INCOME or EXPENSE in any case (every answer
+    says "INCOME"; a query or a bank's file may say "income"). Loaded as a `Kind`."""
+
+    default_error_messages = {"invalid": _l("Must be one of: {choices}.")}
+
+    def _serialize(self, value: Kind | None, attr: str | None, obj: Any, **kwargs) -> Any:
+        return None if value is None else value.name
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> Kind:
+        if (kind := Kind.named(value)) is None:
+            raise self.make_error("invalid", choices=", ".join(kind.name for kind in Kind))
+        return kind

@@ -5,13 +5,11 @@ from marshmallow.validate import Length, Range
 
 from ..i18n import _l
 from .bodies import BodySchema
-from .fields import Money, TrimmedText, YearMonth
+from .fields import Money, Month, TrimmedText
 from .responses import ResponseSchema
+from .sizes import CATEGORY_LENGTH
 
-MONTH_FIELD = {
-    "description": "The month, YYYY-MM.",
-    "pattern": "^(?!0000)[0-9]{4}-(0[1-9]|1[0-2])$",
-}
+MONTH_FIELD = {"description": "The month, YYYY-MM."}
 
 
 class CategorySchema(ResponseSchema):
@@ -24,14 +22,14 @@ class CategorySchema(ResponseSchema):
 
 
 class CategoryNameSchema(BodySchema):
-    """A category's name, as transactions store it: trimmed, 1 to 64 characters."""
+    """A category's name, as transactions store it: trimmed, 1 to CATEGORY_LENGTH characters."""
 
     answered_with = CategorySchema
-    name = TrimmedText(required=True, validate=Length(1, 64))
+    name = TrimmedText(required=True, validate=Length(1, CATEGORY_LENGTH))
 
 
 class BudgetSchema(ResponseSchema):
-    month = YearMonth(required=True, metadata=MONTH_FIELD)
+    month = Month(required=True, metadata=MONTH_FIELD)
     category = fields.String(required=True)
     amount = Money(required=True)
 
@@ -64,7 +62,7 @@ class CategoryBudgetSchema(BudgetLineSchema):
 
 
 class MonthBudgetSchema(ResponseSchema):
-    month = YearMonth(required=True, metadata=MONTH_FIELD)
+    month = Month(required=True, metadata=MONTH_FIELD)
     categories = fields.List(
         fields.Nested(CategoryBudgetSchema),
         required=True,

@@ -9,8 +9,15 @@ from marshmallow.validate import Length, OneOf, Range
 from ..errors import FieldErrors
 from ..filters import Filters
 from ..i18n import _, _l
-from ..models import Kind
-from .fields import Cursor, IsoDate, Text
+from .fields import Cursor, IsoDate, KindName, Text
+from .sizes import (
+    CATEGORY_LENGTH,
+    DESCRIPTION_LENGTH,
+    MAX_PAGE_SIZE,
+    MAX_SYNC_PAGE_SIZE,
+    PAGE_SIZE,
+    SYNC_PAGE_SIZE,
+)
 
 FILTER_NAMES = ("date_from", "date_to", "category", "text")
 
@@ -36,13 +43,13 @@ class DateRangeQuerySchema(Schema):
     def _to_filters(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         names = [name for name in FILTER_NAMES if name in data]
         if "type" in data:
-            data["kind"] = Kind[data.pop("type").upper()]
+            data["kind"] = data.pop("type")
             names.append("kind")
         return {"filters": Filters(**{name: data.pop(name) for name in names}), **data}
 
 
 class BalanceQuerySchema(DateRangeQuerySchema):
-    category = Text(validate=Length(1, 64))
+    category = Text(validate=Length(1, CATEGORY_LENGTH))
 
 
 class SummaryQuerySchema(DateRangeQuerySchema):
@@ -50,17 +57,17 @@ class SummaryQuerySchema(DateRangeQuerySchema):
 
 
 class KindFilterQuerySchema(BalanceQuerySchema):
-    text = Text(data_key="q", validate=Length(1, 255))
+    text = Text(data_key="q", validate=Length(1, DESCRIPTION_LENGTH))
 
 
 class TransactionFilterQuerySchema(KindFilterQuerySchema):
-    type = fields.String(validate=OneOf(["income", "expense"]))
+    type = KindName()
 
 
 class PageQuerySchema(Schema):
     limit = fields.Integer(
-        load_default=50,
-        validate=Range(1, 500, error=_l("Must be between {min} and {max}.")),
+        load_default=PAGE_SIZE,
+        validate=Range(1, MAX_PAGE_SIZE, error=_l("Must be between {min} and {max}.")),
     )
     cursor = Cursor()
 
@@ -82,8 +89,8 @@ class SyncQuerySchema(Schema):
         metadata={"description": "The `server_knowledge` of the last page synced; 0: all."},
     )
     limit = fields.Integer(
-        load_default=500,
-        validate=Range(1, 1000, error=_l("Must be between {min} and {max}.")),
+        load_default=SYNC_PAGE_SIZE,
+        validate=Range(1, MAX_SYNC_PAGE_SIZE, error=_l("Must be between {min} and {max}.")),
     )
 
     class Meta:

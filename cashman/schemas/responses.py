@@ -1,17 +1,14 @@
 """Response bodies: what the API answers, every always-present field marked `required`.
 
 Transaction rows become JSON one way only: `transaction_rows`, a dump plan compiled from
-`TransactionSchema` (a test checks it is byte-for-byte marshmallow's own dump).
+`TransactionSchema` (`rows.RowDumper`; a test checks it is byte-for-byte marshmallow's own dump).
 """
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
 from marshmallow import EXCLUDE, Schema, fields
-from sqlalchemy import Row
 
 from ..models import Kind
 from .fields import Money
+from .rows import RowDumper
 
 
 class ResponseSchema(Schema):
@@ -49,6 +46,22 @@ class LoginTokensSchema(TokensSchema):
         required=True,
         metadata={"description": "Seconds until the session's refresh tokens expire."},
     )
+
+
+class CookieTokensSchema(ResponseSchema):
+    """Tokens handed over as httpOnly cookies (a login with `"cookies": true`, or a refresh by
+    the refresh cookie): no token is in the body, only when the access token expires."""
+
+    token_type = fields.String(required=True, metadata={"enum": ["cookie"]})
+    expires_in = fields.Integer(
+        required=True, metadata={"description": "Seconds until the access token expires."}
+    )
+
+
+class CookieLoginSchema(CookieTokensSchema):
+    """A new session whose tokens are cookies."""
+
+    session_id = fields.UUID(required=True)
 
 
 class SessionSchema(ResponseSchema):
@@ -180,62 +193,10 @@ class SummarySchema(TotalsSchema):
         fields = ("key", "income", "expenses", "balance", "count")
 
 
-# How each field type of a response writes a (non-null) value, as marshmallow's dump does.
-FAST_FORMATS: dict[type, Callable[[Any], Any]] = {
-    fields.Integer: int,
-    fields.UUID: str,
-    fields.String: str,
-    Money: lambda amount: amount,
-    fields.Enum: lambda member: member.name,
-    fields.Date: lambda day: day.isoformat(),
-    fields.DateTime: lambda moment: moment.isoformat(),
-}
-
-
-class RowDumper:
-    """`schema.dump(rows, many=True)` for database rows, without marshmallow's per-field,
-    per-row dispatch.
-
-    The names, their order and each value's format come from the schema's fields (looked up
-    once), so the schema stays the one definition. Values are read by position: a plan is
-    compiled once per set of columns a query returns, then reused for every row.
-    """
-
-    def __init__(self, schema: Schema) -> None:
-        self.fields = []
-        for name, field in schema.dump_fields.items():
-            kind = next(cls for cls in type(field).__mro__ if cls in FAST_FORMATS)
-            self.fields.append(
-                (field.data_key or name, field.attribute or name, FAST_FORMATS[kind])
-            )
-        self.plans: dict[tuple[str, ...], list[tuple[str, int, Callable]]] = {}
-
-    def many(self, rows: Sequence[Row]) -> list[dict[str, Any]]:
-        """Every row as the schema would dump it."""
-        if not rows:
-            return []
-        steps = self._plan(rows[0]._fields)
-        return [
-            {
-                key: None if (value := row[index]) is None else write(value)
-                for key, index, write in steps
-            }
-            for row in rows
-        ]
-
-    def one(self, row: Row) -> dict[str, Any]:
-        """One row as the schema would dump it."""
-        return self.many([row])[0]
-
-    def _plan(self, columns: tuple[str, ...]) -> list[tuple[str, int, Callable]]:
-        if (plan := self.plans.get(columns)) is None:
-            plan = [(key, columns.index(attr), write) for key, attr, write in self.fields]
-            self.plans[columns] = plan
-        return plan
-
-
 tokens_schema = TokensSchema()
 login_tokens_schema = LoginTokensSchema()
+cookie_tokens_schema = CookieTokensSchema()
+cookie_login_schema = CookieLoginSchema()
 sessions_schema = SessionSchema(many=True)
 jwk_set_schema = JWKSetSchema()
 health_schema = HealthSchema()

@@ -4,19 +4,22 @@ The batch's shape is checked whole (a bad shape is a 422 and nothing is applied)
 operation's own fields are checked apart, so a bad one is an `invalid` result of its own.
 """
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
+from uuid import UUID
 
 from marshmallow import ValidationError, fields, missing
 from marshmallow.validate import Length, OneOf, Range
+from sqlalchemy import Row
 
 from ..errors import flat_messages
 from ..i18n import _, _l
 from ..models import CONTENT, Kind
 from .bodies import BodySchema, ExpenseSchema, IncomeSchema, TransactionBodySchema
-from .fields import PublicId
-from .responses import ResponseSchema, TransactionSchema
+from .fields import KindName, PublicId
+from .responses import ResponseSchema, TransactionSchema, transaction_rows
+from .sizes import MAX_OPERATIONS
 
-MAX_OPERATIONS = 500
 KINDS = [kind.name for kind in Kind]
 
 
@@ -65,7 +68,7 @@ def _upsert_schema(base: type[TransactionBodySchema]) -> type[TransactionBodySch
 
         op = fields.String(required=True, validate=OneOf(["upsert"]))
         id = PublicId(required=True)
-        type = fields.String(required=True, validate=OneOf(KINDS))
+        type = KindName(required=True)
         base_version = BaseVersion()
 
     return Upsert
@@ -93,20 +96,11 @@ sync_batch_schema = SyncBatchSchema()
 delete_operation_schema = DeleteOperationSchema()
 
 
-class BatchShapeSchema(BodySchema):
-    """The batch as it is checked whole; each operation's shape is checked by `OPERATION_SHAPE`."""
-
-    operations = fields.List(fields.Raw(), required=True, validate=Length(1, MAX_OPERATIONS))
-
-
-batch_shape_schema = BatchShapeSchema()
-
-
 def load_operations(payload: Any) -> list[dict[str, Any]]:
     """Each operation as {"op", "id", "base_version", "kind", "fields"} or, when its own fields
     are bad, {"op", "id", "errors"}. A batch of a bad shape (one operation without a valid `op`
     or `id` is enough) raises, naming the place: a 422, and nothing is applied."""
-    operations = batch_shape_schema.load(payload)["operations"]
+    operations = sync_batch_schema.load(payload)["operations"]
     loaded, errors = [], {}
     for index, operation in enumerate(operations):
         try:
@@ -129,7 +123,7 @@ def _load_one(operation: Any) -> dict[str, Any]:
             errors[name] = error.messages
     if errors:
         raise ValidationError(errors)
-    kind = Kind[operation["type"]] if operation.get("type") in KINDS else None
+    kind = Kind.named(operation.get("type"))
     schema = delete_operation_schema if shape["op"] == "delete" else UPSERTS[kind]
     try:
         valid = schema.load(operation)
@@ -174,3 +168,34 @@ class SyncResultsSchema(ResponseSchema):
 
 
 sync_results_schema = SyncResultsSchema()
+
+
+class SyncOutcome(Protocol):
+    """What became of one operation, as the ledger tells it."""
+
+    id: UUID
+    status: str
+    version: int | None
+    current: Row | None
+    errors: dict[str, list[str]] | None
+
+
+def sync_answer(knowledge: int, outcomes: Sequence[SyncOutcome]) -> dict[str, Any]:
+    """POST /sync's answer, as `sync_results_schema` dumps it (a test checks): `version`,
+    `current` and `errors` only where they apply, a conflict's row by the fast row dump."""
+    return {
+        "server_knowledge": knowledge,
+        "results": [_result(outcome) for outcome in outcomes],
+    }
+
+
+def _result(outcome: SyncOutcome) -> dict[str, Any]:
+    result: dict[str, Any] = {"id": str(outcome.id), "status": outcome.status}
+    if outcome.version is not None:
+        result["version"] = outcome.version
+    if outcome.status == "conflict":
+        current = outcome.current
+        result["current"] = None if current is None else transaction_rows.one(current)
+    if outcome.errors is not None:
+        result["errors"] = outcome.errors
+    return result

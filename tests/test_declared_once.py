@@ -1,0 +1,103 @@
+"""Each limit and pattern is declared once (cashman/schemas/sizes.py, schemas/fields.py): the
+validators, the error texts in every language and the OpenAPI document follow it."""
+
+import re
+
+import pytest
+from helpers import assert_problem, json_body
+from marshmallow import ValidationError
+
+from cashman.i18n import LANGUAGES
+from cashman.models import Budget, IdempotencyRecord
+from cashman.schemas import fields as schema_fields
+from cashman.schemas import sizes
+from cashman.schemas.fields import IDEMPOTENCY_KEY, MONTH_PATTERN, USERNAME_PATTERN, Month
+from cashman.schemas.imports import MAX_ROWS
+
+
+@pytest.fixture
+def document(app) -> dict:
+    return app.extensions["openapi"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_error_texts_take_the_limits_they_name(app, monkeypatch, language):
+    """Every catalog has the placeholder: a changed limit changes the text in each language."""
+    monkeypatch.setattr(schema_fields, "IDEMPOTENCY_KEY_LENGTH", 77)
+    monkeypatch.setattr(schema_fields, "MAX_ABS_AMOUNT", sizes.MAX_ABS_AMOUNT * 10)
+    monkeypatch.setattr(schema_fields, "AMOUNT_PLACES", 9)
+    money = schema_fields.Money()
+    with app.test_request_context(headers={"Accept-Language": language.replace("_", "-")}):
+        assert "77" in schema_fields.idempotency_key_message()
+        with pytest.raises(ValidationError) as too_large:
+            money.deserialize(sizes.MAX_ABS_AMOUNT * 100)
+        assert "10000000000000" in str(too_large.value)
+        with pytest.raises(ValidationError) as too_precise:
+            money.deserialize("0.001")
+        assert " 9 " in str(too_precise.value)
+
+
+def test_an_idempotency_key_is_refused_past_the_declared_length(client, alice):
+    row = {"description": "Salary", "amount": 10}
+    longest = "k" * sizes.IDEMPOTENCY_KEY_LENGTH
+    headers = {**alice.headers, "Idempotency-Key": longest}
+    json_body(client.post("/incomes", json=row, headers=headers), 201)
+    headers["Idempotency-Key"] = longest + "k"
+    assert_problem(
+        client.post("/incomes", json=row, headers=headers),
+        400,
+        "Bad Request",
+        "The request has an invalid header.",
+        {"Idempotency-Key": ["Must be 1 to 255 printable ASCII characters."]},
+    )
+
+
+def test_stored_text_limits_are_their_columns_widths():
+    assert sizes.DESCRIPTION_LENGTH == 255 and sizes.CATEGORY_LENGTH == 64
+    assert Budget.__table__.c.category.type.length == sizes.CATEGORY_LENGTH
+    assert IdempotencyRecord.__table__.c.key.type.length == sizes.IDEMPOTENCY_KEY_LENGTH
+
+
+def test_the_document_shows_the_declared_limits_and_patterns(document):
+    schemas = document["components"]["schemas"]
+    income = schemas["Income"]["properties"]
+    assert (income["description"]["maxLength"], income["category"]["maxLength"]) == (
+        sizes.DESCRIPTION_LENGTH,
+        sizes.CATEGORY_LENGTH,
+    )
+    username = schemas["Register"]["properties"]["username"]
+    assert (username["minLength"], username["maxLength"]) == sizes.USERNAME_LENGTH
+    assert username["pattern"] == f"^{USERNAME_PATTERN}$"
+    operations = schemas["SyncBatch"]["properties"]["operations"]
+    assert operations["maxItems"] == sizes.MAX_OPERATIONS
+    listing = {p["name"]: p for p in document["paths"]["/transactions"]["get"]["parameters"]}
+    assert listing["limit"]["schema"]["maximum"] == sizes.MAX_PAGE_SIZE
+    assert listing["limit"]["schema"]["default"] == sizes.PAGE_SIZE
+    feed = {p["name"]: p for p in document["paths"]["/sync"]["get"]["parameters"]}
+    assert feed["limit"]["schema"]["maximum"] == sizes.MAX_SYNC_PAGE_SIZE
+    create = {p["name"]: p for p in document["paths"]["/incomes"]["post"]["parameters"]}
+    key = create["Idempotency-Key"]["schema"]
+    assert key["maxLength"] == sizes.IDEMPOTENCY_KEY_LENGTH
+    assert key["pattern"] == f"^{IDEMPOTENCY_KEY.pattern}$"
+    too_large = document["components"]["responses"]["Problem413"]["description"]
+    assert too_large.endswith(f"over 1 MiB (an import: over 5 MiB or {MAX_ROWS:,} rows).")
+    month = schemas["Budget"]["properties"]["month"]
+    assert month["pattern"] == f"^{MONTH_PATTERN}$"
+    budget = document["paths"]["/budgets/{month}"]["get"]["parameters"][0]["schema"]
+    assert budget["pattern"] == f"^{MONTH_PATTERN}$"
+
+
+@pytest.mark.parametrize(
+    ("text", "first_day"),
+    [("2026-11", (2026, 11)), ("0001-01", (1, 1)), ("9999-12", (9999, 12))],
+)
+def test_a_month_is_read_and_written_one_way(text, first_day):
+    month = Month.parse(text)
+    assert (month.year, month.month, month.day) == (*first_day, 1)
+    assert Month.format(month) == text
+
+
+@pytest.mark.parametrize("text", ["0000-01", "2026-13", "2026-00", "2026-1", "202611", "2026-11\n"])
+def test_what_is_not_a_real_month_is_none(text):
+    assert Month.parse(text) is None
+    assert not re.fullmatch(MONTH_PATTERN, text)
