@@ -1,7 +1,6 @@
 """The flask-restful `Api`, the table of every route, and what follows from each route's
 declaration: its token check (cashman.resources), its OpenAPI operation and its cache header."""
 
-import json
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -13,6 +12,7 @@ from flask_restful import Api
 from flask_swagger_ui import get_swaggerui_blueprint
 from werkzeug.routing import BaseConverter, ValidationError
 
+from .json_provider import spaced_ascii
 from .openapi.spec import build_spec
 from .resources import required_token
 from .resources.auth import JWKS, Login, Logout, Me, Refresh, Register
@@ -147,7 +147,7 @@ def _swagger_ui(files: Callable, path: str | None = None) -> Any:
         "index.template.html",
         base_url=f"{root}/docs",
         app_name="Cashman API",
-        config_json=json.dumps(config),
+        config_json=spaced_ascii(config),
         version=SWAGGER_UI_VERSION,
     )
 

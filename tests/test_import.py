@@ -10,6 +10,7 @@ from helpers import SOME_ID, add_row, assert_problem, json_body
 
 HEADER = "id,type,date,description,amount,category,created_at\n"
 INVALID_ROWS = "The import has invalid rows; nothing was imported."
+TOO_DEEP = "The JSON is nested more than 16 levels deep."
 
 
 def import_csv(client, account, text, query=""):
@@ -375,8 +376,8 @@ def post_json_text(client, account, text: bytes | str):
         (b"[" + b"9" * 5000 + b"]", "The request body is not valid JSON."),  # no int of 5000 digits
         (b"[1e99999999999999999999]", "The request body is not valid JSON."),
         (b"[1] x", "The request body is not valid JSON."),
-        (b"[" * 20 + b"]" * 20, "The JSON is nested too deeply."),
-        (b"[" + b"[" * 60_000 + b"]" * 60_000 + b"]", "The JSON is nested too deeply."),
+        (b"[" * 17 + b"]" * 17, TOO_DEEP),
+        (b"[" + b"[" * 60_000 + b"]" * 60_000 + b"]", TOO_DEEP),
         (
             b" " * 10_000 + b'{"type": "INCOME"}',
             "An import in JSON is an array of transaction objects.",
@@ -414,6 +415,25 @@ def test_json_rows_that_are_ambiguous_too_wide_or_not_text_are_bad_rows(client, 
             "row 3": {"description": ["Must not contain unpaired surrogate code points."]},
         },
     )
+
+
+def test_json_16_levels_deep_is_read_as_a_request_body_is(client, alice):
+    """The array is the first level, as a request body's outermost value is (17: a 400)."""
+    response = post_json_text(client, alice, b"[" * 16 + b"]" * 16)
+    errors = {"row 1": {"_schema": ["Invalid input type."]}}
+    assert_problem(response, 422, "Unprocessable Content", INVALID_ROWS, errors)
+
+
+@pytest.mark.parametrize("levels", [16, 17])
+def test_a_json_row_16_levels_deep_is_checked_and_17_is_a_400(client, alice, levels):
+    category = b"[" * (levels - 2) + b"]" * (levels - 2)  # inside the array and the row
+    text = b'[{"type": "INCOME", "description": "x", "amount": 1, "category": ' + category + b"}]"
+    response = post_json_text(client, alice, text)
+    if levels == 16:
+        errors = {"row 1": {"category": ["Not a valid string."]}}
+        assert_problem(response, 422, "Unprocessable Content", INVALID_ROWS, errors)
+    else:
+        assert_problem(response, 400, "Bad Request", TOO_DEEP)
 
 
 def test_csv_cells_are_trimmed_and_types_read_in_any_case(client, alice):
