@@ -80,7 +80,7 @@ ERRORS = {
     409: "A conflict with stored data.",
     410: "The changes after `since` are no longer kept, or `since` is above the counter.",
     412: "If-Match does not match the row's current ETag.",
-    413: "The body is over 1 MiB (an import: over 5 MiB or 10,000 rows).",
+    413: "The body is over 1 MiB (an import: over 14 MiB or 10,000 rows).",
     414: "The URL (path and query) is over 4096 bytes.",
     415: "The body is not application/json (an import: nor text/csv).",
     422: "The body has invalid fields (`errors` names each; an import names each bad row, "
