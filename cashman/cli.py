@@ -1,7 +1,6 @@
 """Command-line tools: `flask --app wsgi demo`, `seed` and `openapi`, and Flask-Migrate's
 `flask db` commands."""
 
-import json
 import random
 import secrets
 import time
@@ -15,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .database import register_migrations
+from .json_provider import indented
 from .models import Kind
 from .passwords import hash_password
 from .stores.imports import seed_rows
@@ -115,7 +115,7 @@ def seed_command(username: str, rows: int, password: str | None, random_seed: in
 @with_appcontext
 def openapi_command() -> None:
     """Print the OpenAPI document (make openapi writes it to docs/openapi.json)."""
-    click.echo(json.dumps(current_app.extensions["openapi"], indent=2))
+    click.echo(indented(current_app.extensions["openapi"]))
 
 
 def register_commands(app: Flask) -> None:

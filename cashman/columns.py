@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import simplejson
 from sqlalchemy import BigInteger, DateTime, Text, TypeDecorator
 from uuid_utils.compat import uuid7
 
+from .json_provider import decode, encode
 from .money import from_cents
 
 
@@ -55,7 +55,7 @@ class JSONDocument(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: Any, dialect) -> str | None:
-        return None if value is None else simplejson.dumps(value, use_decimal=True)
+        return None if value is None else encode(value).decode()
 
     def process_result_value(self, value: str | None, dialect) -> Any:
-        return None if value is None else simplejson.loads(value, use_decimal=True)
+        return None if value is None else decode(value)

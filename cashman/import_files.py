@@ -15,6 +15,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from .errors import FieldErrors
 from .export import COLUMNS, undefuse
 from .i18n import _
+from .json_provider import MAX_DEPTH, too_deeply_nested
 
 REQUIRED_COLUMNS = ("type", "description", "amount")
 # What an exported row carries that an import does not take: the server's own bookkeeping.
@@ -23,7 +24,6 @@ EMPTY_IS_ABSENT = ("id", "date")  # an empty cell: no id (the server makes one),
 TEXT_COLUMNS = ("description", "category")  # the cells the export guards against formulas
 WHITESPACE = b" \t\r\n"
 BOM = b"\xef\xbb\xbf"
-MAX_DEPTH = 16  # of a row's values: a transaction object has none
 MAX_HEADER_PROBLEMS = 10
 MAX_FIELDS = 10  # of a row: a transaction object as answered has 9
 NESTING = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
@@ -112,7 +112,8 @@ def _json_rows(body: IO[bytes]) -> Iterator[Any]:
 
     ijson's pure-Python parser: its C one crashes the process on an integer of over 4,300
     digits. Items are built here, not by `ijson.items`, whose prefixes grow with the square of
-    the nesting; nesting deeper than MAX_DEPTH is refused.
+    the nesting; nesting deeper than MAX_DEPTH (the top-level array is the first level), as in
+    every request body, is refused.
     """
     _start_of_array(body)
     events = ijson_python.basic_parse(body, use_float=False)
@@ -123,8 +124,8 @@ def _json_rows(body: IO[bytes]) -> Iterator[Any]:
             depth += NESTING.get(event, 0)
             if depth < 0:  # the array's end
                 break
-            if depth > MAX_DEPTH:
-                raise BadRequest(_("The JSON is nested too deeply."))
+            if depth >= MAX_DEPTH:  # the array holding this item is one level more
+                raise BadRequest(too_deeply_nested())
             if event == "map_key" and depth == 1:
                 repeated = repeated or value in keys
                 keys.add(value)

@@ -10,7 +10,6 @@ accepts a token that one already switched has signed.
 
 import base64
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,8 @@ import jwt as pyjwt
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from config import ConfigError
+
+from .json_provider import encode
 
 # The members RFC 7638 hashes, by key type.
 THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y")}
@@ -47,7 +48,7 @@ def public_jwk(pem: str, algorithm: str) -> dict[str, Any]:
     jwk = codec.to_jwk(codec(codec.SHA256).prepare_key(pem), as_dict=True)
     jwk.pop("key_ops", None)
     members = {name: jwk[name] for name in THUMBPRINT_MEMBERS[jwk["kty"]]}
-    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+    canonical = encode(members, sort_keys=True)  # RFC 7638: compact, sorted, UTF-8
     kid = base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
     return {**jwk, "kid": kid, "alg": algorithm, "use": "sig"}
 

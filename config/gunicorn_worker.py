@@ -9,7 +9,6 @@ gunicorn's own code is here, and docs/architecture.md names each with the test t
   tests/test_live_server.py::test_malformed_framing_is_a_problem_from_the_worker.
 """
 
-import json
 import ssl
 import uuid
 from http import HTTPStatus
@@ -77,9 +76,10 @@ def problem_answer(status: int) -> bytes:
     """The whole HTTP answer: the app's problem shape, title and detail, with a request ID as
     every answer of the app has, and the connection closed."""
     from cashman.errors import DETAILS, PROBLEM_MIMETYPE, TITLES  # noqa: PLC0415 (when needed)
+    from cashman.json_provider import encode  # noqa: PLC0415
 
     request_id = uuid.uuid4().hex
-    body = json.dumps(
+    body = encode(
         {
             "type": "about:blank",
             "title": str(TITLES.get(status) or HTTPStatus(status).phrase),
@@ -87,8 +87,7 @@ def problem_answer(status: int) -> bytes:
             "detail": str(DETAILS.get(status) or HTTPStatus(status).description),
             "request_id": request_id,
         },
-        separators=(",", ":"),
-    ).encode()
+    )
     head = (
         f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
         "Connection: close\r\n"

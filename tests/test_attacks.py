@@ -149,7 +149,7 @@ def test_a_body_nested_10000_deep_is_a_400(prod_client, make_account):
     response = prod_client.post(
         "/incomes", data=body, content_type="application/json", headers=alice.headers
     )
-    assert_problem(response, 400, "Bad Request", "The request body is not valid JSON.")
+    assert_problem(response, 400, "Bad Request", "The JSON is nested more than 16 levels deep.")
 
 
 def test_a_2_mib_body_is_a_413(prod_client, make_account):

@@ -8,8 +8,11 @@ from decimal import Decimal as D
 import pytest
 from helpers import SOME_ID, add_row, assert_problem, json_body
 
+from cashman.schemas.imports import MAX_BODY_BYTES
+
 HEADER = "id,type,date,description,amount,category,created_at\n"
 INVALID_ROWS = "The import has invalid rows; nothing was imported."
+TOO_DEEP = "The JSON is nested more than 16 levels deep."
 
 
 def import_csv(client, account, text, query=""):
@@ -297,13 +300,44 @@ def test_more_than_10000_rows_is_a_413_and_nothing_is_written(client, alice):
     assert balance(client, alice)["count"] == 0
 
 
-def test_a_body_over_5_mib_is_a_413_but_over_1_mib_is_fine(client, alice):
-    description = "d" * 200
-    line = f",EXPENSE,2026-11-01,{description},1,,\n"
+def test_a_body_of_14_mib_is_read_and_one_byte_more_is_a_413(client, alice):
+    assert MAX_BODY_BYTES == 14 * 1024 * 1024
+
+    def row(spaces: int) -> str:  # white space in a trimmed cell, under csv's 131,072 a cell
+        return ",EXPENSE,2026-11-01,Coffee," + " " * spaces + "3.20,,\n"
+
+    rows = (MAX_BODY_BYTES - len(HEADER)) // len(row(60_000))
+    text = HEADER + row(60_000) * (rows - 1)
+    text += row(60_000 + MAX_BODY_BYTES - len(text) - len(row(60_000)))
+    assert len(text.encode()) == MAX_BODY_BYTES
+    assert json_body(import_csv(client, alice, text)) == result(rows, 0)
+    response = import_csv(client, alice, text + "\n")
+    assert_problem(response, 413, "Content Too Large", "The request body is larger than 14 MiB.")
+    assert balance(client, alice)["count"] == rows
+
+
+def test_an_import_over_1_mib_is_read(client, alice):
+    line = f",EXPENSE,2026-11-01,{'d' * 200},1,,\n"
     text = HEADER + line * (1024 * 1024 // len(line) + 10)  # over 1 MiB, under 10,000 rows
     assert json_body(import_csv(client, alice, text))["created"] == text.count("\n") - 1
-    response = import_csv(client, alice, "x" * (5 * 1024 * 1024 + 1))
-    assert_problem(response, 413, "Content Too Large", "The request body is larger than 5 MiB.")
+
+
+def test_10000_of_the_longest_rows_export_to_a_file_the_import_takes(client, alice, bob):
+    """Export then import holds at the import's limit: found when an import near 5 MiB exported
+    to more than 5 MiB, whose import was a 413."""
+    description, category = "\U0001f600" * 255, "\u00e9" + "\U0001f355" * 63
+    lines = [
+        f"EXPENSE,2026-11-{n % 28 + 1:02d},{description},-1000000000000.00,{category}\n"
+        for n in range(10_000)
+    ]
+    text = "type,date,description,amount,category\n" + "".join(lines)
+    assert len(text.encode()) > 5 * 1024 * 1024
+    assert json_body(import_csv(client, alice, text)) == result(10_000, 0)
+    exported = client.get("/transactions.csv", headers=alice.headers).get_data(as_text=True)
+    assert 5 * 1024 * 1024 < len(exported.encode()) <= MAX_BODY_BYTES
+    assert json_body(import_csv(client, bob, exported)) == result(10_000, 0)
+    again = client.get("/transactions.csv", headers=bob.headers).get_data(as_text=True)
+    assert cells_but_created_at(again) == cells_but_created_at(exported)
 
 
 @pytest.mark.parametrize(
@@ -375,8 +409,8 @@ def post_json_text(client, account, text: bytes | str):
         (b"[" + b"9" * 5000 + b"]", "The request body is not valid JSON."),  # no int of 5000 digits
         (b"[1e99999999999999999999]", "The request body is not valid JSON."),
         (b"[1] x", "The request body is not valid JSON."),
-        (b"[" * 20 + b"]" * 20, "The JSON is nested too deeply."),
-        (b"[" + b"[" * 60_000 + b"]" * 60_000 + b"]", "The JSON is nested too deeply."),
+        (b"[" * 17 + b"]" * 17, TOO_DEEP),
+        (b"[" + b"[" * 60_000 + b"]" * 60_000 + b"]", TOO_DEEP),
         (
             b" " * 10_000 + b'{"type": "INCOME"}',
             "An import in JSON is an array of transaction objects.",
@@ -414,6 +448,61 @@ def test_json_rows_that_are_ambiguous_too_wide_or_not_text_are_bad_rows(client, 
             "row 3": {"description": ["Must not contain unpaired surrogate code points."]},
         },
     )
+
+
+def test_json_16_levels_deep_is_read_as_a_request_body_is(client, alice):
+    """The array is the first level, as a request body's outermost value is (17: a 400)."""
+    response = post_json_text(client, alice, b"[" * 16 + b"]" * 16)
+    errors = {"row 1": {"_schema": ["Invalid input type."]}}
+    assert_problem(response, 422, "Unprocessable Content", INVALID_ROWS, errors)
+
+
+@pytest.mark.parametrize("levels", [16, 17])
+def test_a_json_row_16_levels_deep_is_checked_and_17_is_a_400(client, alice, levels):
+    category = b"[" * (levels - 2) + b"]" * (levels - 2)  # inside the array and the row
+    text = b'[{"type": "INCOME", "description": "x", "amount": 1, "category": ' + category + b"}]"
+    response = post_json_text(client, alice, text)
+    if levels == 16:
+        errors = {"row 1": {"category": ["Not a valid string."]}}
+        assert_problem(response, 422, "Unprocessable Content", INVALID_ROWS, errors)
+    else:
+        assert_problem(response, 400, "Bad Request", TOO_DEEP)
+
+
+def test_description_and_category_are_trimmed_as_post_incomes_trims_them(client, alice):
+    """The docs said the import kept their white space; it trims, as POST /incomes does."""
+    cells = ["  Coffee \t", " Food  ", "'=SUM(A1) ", "''-1", " '=x"]
+    text = (
+        "type,date,description,amount,category\n"
+        f'EXPENSE,2026-11-03,"{cells[0]}",3.20,"{cells[1]}"\n'
+        f'EXPENSE,2026-11-02,"{cells[2]}",1,"{cells[3]}"\n'
+        f'EXPENSE,2026-11-01,"{cells[4]}",1,\n'
+    )
+    assert json_body(import_csv(client, alice, text)) == result(3, 0)
+    rows = [
+        {"type": "INCOME", "date": "2026-10-01", "description": " Gift ", "amount": 1},
+        {
+            "type": "INCOME",
+            "date": "2026-09-01",
+            "description": "x",
+            "amount": 1,
+            "category": "\u3000Work\n",
+        },
+    ]
+    assert json_body(import_json(client, alice, rows)) == result(2, 0)
+    posted = {"description": " Gift ", "amount": 1, "date": "2026-08-01", "category": " Work "}
+    assert (
+        json_body(client.post("/incomes", json=posted, headers=alice.headers), 201)["description"]
+        == "Gift"
+    )
+    assert rows_of(client, alice) == [
+        ("EXPENSE", "2026-11-03", "Coffee", D("-3.20"), "Food"),
+        ("EXPENSE", "2026-11-02", "=SUM(A1)", D("-1.00"), "'-1"),
+        ("EXPENSE", "2026-11-01", "'=x", D("-1.00"), None),
+        ("INCOME", "2026-10-01", "Gift", D("1.00"), None),
+        ("INCOME", "2026-09-01", "x", D("1.00"), "Work"),
+        ("INCOME", "2026-08-01", "Gift", D("1.00"), "Work"),
+    ]
 
 
 def test_csv_cells_are_trimmed_and_types_read_in_any_case(client, alice):

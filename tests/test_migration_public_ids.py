@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import flask_migrate
 import pytest
-import simplejson
 from helpers import PASSWORD, assert_problem, assert_public_id, json_body, login, make_app
 from sqlalchemy import Uuid, create_engine, make_url, text
 from sqlalchemy.exc import IntegrityError
 
 from cashman.database import db
 from cashman.filters import fold
+from cashman.json_provider import decode, spaced_ascii
 from cashman.passwords import hash_password
 
 AT = "2026-01-06 09:00:00.000000"  # when the rows were written (SQLAlchemy's SQLite format)
@@ -124,7 +124,7 @@ def fill() -> dict[str, int]:
         "INSERT INTO idempotency_keys (user_id, key, request_hash, transaction_id, etag, "
         "response, created_at) VALUES (:user, 'retry-1', :hash, :row, :etag, :answer, :at)",
         **{"user": ids["ann"], "hash": "a" * 64, "row": ids["Bonus"], "etag": "b" * 32},
-        answer=simplejson.dumps({"id": ids["Bonus"], **OLD_ANSWER}, use_decimal=True),
+        answer=spaced_ascii({"id": ids["Bonus"], **OLD_ANSWER}),  # as 0005's app wrote it
         at=AT,
     )
     db.session.commit()
@@ -200,8 +200,8 @@ def test_a_stored_answer_names_its_rows_public_id_and_keeps_the_exact_amount(mig
         # The ETag of the answer's row under its new id: from its created_at and version (4).
         identity = f"{public_id}:{OLD_ANSWER['created_at']}:4"
         assert etag == hashlib.sha256(identity.encode()).hexdigest()[:32]
-        assert response == simplejson.dumps({"id": str(public_id), **OLD_ANSWER}, use_decimal=True)
-        assert '"amount": 12.50' in response
+        assert decode(response) == {"id": str(public_id), **OLD_ANSWER}
+        assert '"amount":12.50' in response  # exactly as stored
         assert run(ANSWERS).all() == before["answers"]
 
 

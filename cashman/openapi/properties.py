@@ -3,8 +3,7 @@
 apispec calls each of these (its attribute functions) for every marshmallow field, after its own.
 """
 
-import json
-
+from ..json_provider import encode
 from ..models import Kind
 from ..schemas.bodies import BodySchema
 from ..schemas.fields import KIND_PATTERN, MONTH_PATTERN, NUMERIC_STRING, KindName, Money, Month
@@ -63,7 +62,7 @@ def request_default(converter, field, ret: dict, **kwargs) -> dict:
     if not isinstance(field.parent, BodySchema) or "default" not in ret:
         return {}
     default = ret.pop("default")
-    said = f"Default: {json.dumps(default)}."
+    said = f"Default: {encode(default).decode()}."
     return {"description": f"{ret['description']} {said}" if "description" in ret else said}
 
 

@@ -8,12 +8,13 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..edge import MIB, spooled_body
+from ..edge import spooled_body
 from ..errors import FieldErrors
 from ..i18n import _
 from ..import_files import read_rows
 from ..openapi.operation import documented
 from ..schemas.imports import (
+    MAX_BODY_BYTES,
     MAX_ROW_ERRORS,
     MAX_ROWS,
     import_query_schema,
@@ -34,11 +35,12 @@ class TransactionImport(Resource):
     All or nothing, in one database transaction. Duplicates are skipped, not created: a row
     whose `id` the caller already has, or a row without `id` matching a stored row of the same
     type, date, amount and description (the n-th such row of the file matches the n-th stored
-    one). Up to 10,000 rows and 5 MiB; rows are checked as POST /incomes and /expenses check
-    them, and any bad row is a 422 naming each (`row N`, up to 100) with nothing written.
+    one). Up to 10,000 rows, in a body as large as their export can be; rows are checked as
+    POST /incomes and /expenses check them, and any bad row is a 422 naming each (`row N`, up
+    to 100) with nothing written.
     """
 
-    body_limit = 5 * MIB  # read whole before the token check, to disk beyond 1 MiB (cashman.edge)
+    body_limit = MAX_BODY_BYTES  # read before the token check, to disk beyond 1 MiB (cashman.edge)
 
     @documented(
         returns=import_result_schema,

@@ -10,6 +10,7 @@ from marshmallow.validate import Length, Regexp
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 from ..i18n import _, _l
+from ..json_provider import NestedTooDeeply, decode, too_deeply_nested
 from ..models import Kind
 from .fields import USERNAME_PATTERN, IsoDate, Money, PublicId, Text, TrimmedText
 from .responses import TransactionSchema
@@ -132,15 +133,18 @@ transaction_patch_schemas = {
 
 
 def read_json() -> Any:
-    """The parsed JSON request body; not JSON is a 400 or 415 problem, too large a 413."""
+    """The parsed JSON request body; not JSON (or nested too deeply) is a 400 or 415 problem,
+    too large a 413."""
     _refuse_oversize_stream()
-    try:
-        return request.get_json()
-    except UnsupportedMediaType:
+    if not request.is_json:
         raise UnsupportedMediaType(
             _("The request body must be JSON (Content-Type: application/json).")
-        ) from None
-    except BadRequest:
+        )
+    try:
+        return decode(request.get_data(cache=True))
+    except NestedTooDeeply:
+        raise BadRequest(too_deeply_nested()) from None
+    except ValueError:
         raise BadRequest(_("The request body is not valid JSON.")) from None
 
 

@@ -1,14 +1,20 @@
 """POST /transactions/import: each row checked as a create, its result, and the query."""
 
+import math
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
-from marshmallow.validate import OneOf
+from marshmallow.validate import Length, OneOf
 
+from ..edge import MIB
 from ..errors import flat_messages
+from ..export import COLUMNS
 from ..i18n import _
 from ..import_files import UnreadableRow
 from ..models import Kind
+from ..money import MAX_AMOUNT
 from .bodies import TransactionBodySchema, new_transaction_schemas
 from .responses import ResponseSchema
 from .sync import KINDS
@@ -69,3 +75,35 @@ def load_row(row: Any) -> tuple[Kind, dict[str, Any]] | dict[str, list[str]]:
     except ValidationError as error:
         errors |= flat_messages(error.messages)
     return errors or (kind, content)
+
+
+def _longest_text_cell(name: str) -> int:
+    """The bytes of the longest cell the export writes for a text field: its most characters
+    at 4 UTF-8 bytes each (a doubled quote takes 2), the formula guard's quote, and the two
+    quotes around a cell that needs them."""
+    field = TransactionBodySchema._declared_fields[name]
+    (length,) = (rule for rule in field.validators if isinstance(rule, Length))
+    return 4 * length.max + 3
+
+
+def _longest_exported_row() -> int:
+    """The bytes of the longest row the export writes, with its separators and line end."""
+    created_at = datetime.max.replace(tzinfo=UTC).isoformat()  # microseconds and offset
+    cells = {
+        "id": len(str(uuid.UUID(int=0))),
+        "type": max(len(kind.value) for kind in Kind),
+        "date": len("YYYY-MM-DD"),
+        "description": _longest_text_cell("description"),
+        "amount": len(f"{-MAX_AMOUNT:.2f}"),
+        "category": _longest_text_cell("category"),
+        "created_at": len(created_at),
+    }
+    return sum(cells[column] for column in COLUMNS) + len(COLUMNS) - 1 + len("\r\n")
+
+
+# An import's body may be as large as the export of MAX_ROWS rows can be, in whole MiB: the row
+# count binds first, and an export of what an import created never exceeds it, so export then
+# import always holds.
+MAX_BODY_BYTES = (
+    math.ceil((len(",".join(COLUMNS)) + 2 + MAX_ROWS * _longest_exported_row()) / MIB) * MIB
+)

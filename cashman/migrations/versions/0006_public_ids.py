@@ -13,8 +13,9 @@ Create Date: 2026-12-03
 
 import hashlib
 from contextlib import contextmanager
+from decimal import Decimal
 
-import simplejson
+import msgspec
 import sqlalchemy as sa
 from alembic import op
 from uuid_utils.compat import uuid7
@@ -25,6 +26,9 @@ branch_labels = None
 depends_on = None
 
 BATCH = 1000
+# Stored answers keep their amounts exact: numbers with a fraction are Decimals both ways.
+ANSWER_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+ANSWER_ENCODER = msgspec.json.Encoder(decimal_format="number")
 KIND = sa.Enum(
     "INCOME", "EXPENSE", name="ck_deleted_type", native_enum=False, length=7, create_constraint=True
 )
@@ -182,7 +186,7 @@ def _rewrite_idempotent_answers(connection) -> None:
     ).all()
     for user_id, key, response, public_id, version in found:
         public_id = public_id or uuid7()
-        answer = simplejson.loads(response, use_decimal=True)
+        answer = ANSWER_DECODER.decode(response)
         answer["id"] = str(public_id)
         version = answer.get("version") or version or 1
         connection.execute(
@@ -190,7 +194,7 @@ def _rewrite_idempotent_answers(connection) -> None:
             .where(records.c.user_id == user_id, records.c.key == key)
             .values(
                 public_id=public_id,
-                response=simplejson.dumps(answer, use_decimal=True),
+                response=ANSWER_ENCODER.encode(answer).decode(),
                 etag=_etag(public_id, answer["created_at"], version),
             )
         )
