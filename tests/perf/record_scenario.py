@@ -10,9 +10,11 @@ import base64
 import io
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import jwt
+import simplejson
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a longer passphrase"
@@ -129,6 +131,21 @@ class Script:
             payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
             return f"{header.decode()}.{payload.decode()}."
         return jwt.encode(claims, key or self.secret, algorithm=algorithm)
+
+    def check_totals(self, user: User, label: str) -> None:
+        """GET /balance, and whether it is what the user's rows add up to (the running totals
+        kept by every write)."""
+        rows = self.get(f"{label}: the rows", "/transactions?limit=500", user)
+        totals = self.get(label, "/balance", user)
+        amounts = [row["amount"] for row in simplejson.loads(rows.get_data(), use_decimal=True)]
+        income = sum((a for a in amounts if a > 0), Decimal(0))
+        expenses = sum((a for a in amounts if a < 0), Decimal(0))
+        stored = simplejson.loads(totals.get_data(), use_decimal=True)
+        self.rec.fact(
+            "the totals of the rows",
+            [stored["income"], stored["expenses"], stored["count"]]
+            == [income, expenses, len(amounts)],
+        )
 
     # Rows
 
@@ -689,6 +706,10 @@ def items(s: Script, alice: User, bob: User, salary: dict, pizza: dict) -> None:
     rent = {"id": fixed_id(1), "description": "Rent", "amount": "800", "date": "2025-11-05"}
     s.post("create with a deleted row's client id", "/expenses", alice, rent)
     s.call("OPTIONS an item", "OPTIONS", salary_path)
+    # The running totals and the feed after every kind of write above.
+    s.check_totals(alice, "alice's balance after her writes")
+    s.get("alice's summary by category after her writes", "/summary?group=category", alice)
+    s.get("bob's balance", "/balance", bob)
 
 
 def lists_and_exports(s: Script) -> None:
@@ -763,6 +784,7 @@ def lists_and_exports(s: Script) -> None:
         headers={"Accept": "text/csv;q=0.5, application/json"},
     )
     s.get("export CSV", "/transactions.csv", pat)
+    s.call("HEAD export CSV", "HEAD", "/transactions.csv", pat)
     s.get("export CSV, trailing slash", "/transactions.csv/?type=income", pat)
     s.get("export CSV, filtered", "/transactions.csv?from=2025-10-02&category=Food&q=UN", pat)
     s.get("export CSV, limit and cursor do not apply", "/transactions.csv?limit=1&cursor=x", pat)
@@ -885,6 +907,7 @@ def budgets(s: Script, bea: User) -> None:
     s.delete("delete a budget, name of 65 characters", f"{month}/{'c' * 65}", bea)
     s.get("categories after the delete", "/categories", bea)
     s.get("balance after renames", "/balance?category=Groceries", bea)
+    s.check_totals(bea, "bea's balance after renames")
 
 
 def sync(s: Script) -> None:
@@ -1057,6 +1080,8 @@ def sync(s: Script) -> None:
     s.post("400 on sync: invalid JSON", "/sync", sam, raw="{", content_type="application/json")
     s.post("415 on sync", "/sync", sam, raw="{}", content_type="text/plain")
     s.get("sam's rows after sync", "/transactions", sam)
+    s.check_totals(sam, "sam's balance after sync")
+    s.get("sam's summary by month after sync", "/summary?group=month", sam)
     alice = s.login("alice", "login alice for sync")
     s.get("alice's sync: everything, with tombstones", "/sync", alice)
 
@@ -1136,6 +1161,8 @@ def imports(s: Script) -> None:
     s.post("import JSON", "/transactions/import", ivy, rows)
     s.get("ivy's rows after imports", "/transactions", ivy)
     s.get("ivy's export", "/transactions.csv", ivy)
+    s.get("ivy's sync after imports", "/sync", ivy)
+    s.check_totals(ivy, "ivy's balance after imports")
     bad_json = [
         {"type": "INCOME", "description": "ok", "amount": 1},
         {"type": "INCOME", "description": "bad amount", "amount": "1.001"},
@@ -1269,6 +1296,7 @@ def export_then_import(s: Script) -> None:
         without_created_at(again.get_data(as_text=True))
         == without_created_at(exported.get_data(as_text=True)),
     )
+    s.check_totals(quinn, "quinn's balance after the round trip")
     s.post(
         "import pat's export into pat",
         "/transactions/import",
