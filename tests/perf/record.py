@@ -38,13 +38,12 @@ from typing import Any
 sys.path[:0] = [str(Path(__file__).resolve().parents[n]) for n in (0, 1, 2)]  # perf, tests, root
 
 import flask  # noqa: E402
-import flask_migrate  # noqa: E402
 import simplejson  # noqa: E402
+from bench_listing import fresh_app  # noqa: E402
 from live import OPEN_LIMITS  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
 from cashman import create_app  # noqa: E402
-from cashman.database import db, register_migrations  # noqa: E402
+from cashman.database import db  # noqa: E402
 from config import ProductionConfig  # noqa: E402
 
 SECRET = "recorder-secret-that-is-long-enough-for-every-hmac-algorithm-0123456789"
@@ -378,16 +377,12 @@ def production_app(url: str, **settings: str) -> flask.Flask:
 
 
 def migrated_app(url: str) -> flask.Flask:
-    """The app on `url`, emptied and migrated to the latest schema."""
-    app = production_app(url)
-    register_migrations(app)
-    with app.app_context():
-        db.drop_all()
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        flask_migrate.upgrade()
+    """The app on `url`, emptied and migrated to the latest schema first (by the benchmarks'
+    own helper, on an app of its own)."""
+    migrated = fresh_app(url)
+    with migrated.app_context():
         db.engine.dispose()
-    return app
+    return production_app(url)
 
 
 def unreached_rules(app: flask.Flask, reached: set[tuple[str, str]]) -> list[str]:

@@ -149,6 +149,13 @@ class Script:
 
     # Rows
 
+    def add_rows(self, user: User, rows: list[tuple]) -> None:
+        """Create rows of (collection, date, amount, category, description), named
+        "<user> 1" and on."""
+        for n, (collection, day, amount, category, text) in enumerate(rows, start=1):
+            fields = {"description": text, "amount": amount, "category": category, "date": day}
+            self.add(user, f"{user.name}'s row {n}", collection, f"{user.name} {n}", **fields)
+
     def add(self, user: User, label: str, collection: str, name: str | None = None, **fields):
         """Create a row that must be created; name its id `name` in the recording."""
         answer = self.post(label, f"/{collection}", user, fields)
@@ -714,7 +721,8 @@ def items(s: Script, alice: User, bob: User, salary: dict, pizza: dict) -> None:
 
 def lists_and_exports(s: Script) -> None:
     pat = s.account("pat")
-    for n, (kind, day, amount, category, text) in enumerate(
+    s.add_rows(
+        pat,
         [
             ("incomes", "2025-10-01", "1000", "Work", "Salary October"),
             ("expenses", "2025-10-02", "12.50", "Food", "Groceries 100% organic"),
@@ -725,18 +733,7 @@ def lists_and_exports(s: Script) -> None:
             ("expenses", "2025-10-05", "99.99", "Travel", 'Train, "first" class\nreturn'),
             ("incomes", "2025-10-05", "0.10", None, "Interest"),
         ],
-        start=1,
-    ):
-        s.add(
-            pat,
-            f"pat's row {n}",
-            kind,
-            f"pat {n}",
-            description=text,
-            amount=amount,
-            category=category,
-            date=day,
-        )
+    )
     page = s.get("list expenses, 2 a page", "/expenses?limit=2", pat)
     pages = 1
     while "Link" in page.headers:
@@ -800,7 +797,8 @@ def insights_and_plans(s: Script) -> None:
     s.get("balance with no rows", "/balance", bea)
     s.get("summary with no rows", "/summary?group=month", bea)
     s.get("categories with no rows", "/categories", bea)
-    for n, (kind, day, amount, category, text) in enumerate(
+    s.add_rows(
+        bea,
         [
             ("expenses", "2025-11-04", "7.50", "Food", "Lunch"),
             ("expenses", "2025-11-05", "5.10", "Food", "Dinner"),
@@ -813,18 +811,7 @@ def insights_and_plans(s: Script) -> None:
             ("incomes", "2025-10-01", "0.10", None, "Cent"),
             ("incomes", "2025-10-02", "0.20", None, "Cents"),
         ],
-        start=1,
-    ):
-        s.add(
-            bea,
-            f"bea's row {n}",
-            kind,
-            f"bea {n}",
-            description=text,
-            amount=amount,
-            category=category,
-            date=day,
-        )
+    )
     for label, path in [
         ("balance", "/balance"),
         ("balance, trailing slash", "/balance/"),
