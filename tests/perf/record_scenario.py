@@ -1069,6 +1069,11 @@ def sync(s: Script) -> None:
     s.get("sam's rows after sync", "/transactions", sam)
     s.check_totals(sam, "sam's balance after sync")
     s.get("sam's summary by month after sync", "/summary?group=month", sam)
+    lower = {"op": "upsert", "id": fixed_id(120), "type": "income", "description": "Lower"}
+    s.rec.name(fixed_id(120), "sync:lower-case kind")
+    s.post(
+        "sync batch: a kind in lower case", "/sync", sam, {"operations": [{**lower, "amount": 1}]}
+    )
     alice = s.login("alice", "login alice for sync")
     s.get("alice's sync: everything, with tombstones", "/sync", alice)
 
