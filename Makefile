@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run serve test typescript fuzz bench i18n-extract lint format demo openapi screenshot bench-listing bench-breakdown clean
+.PHONY: run serve test typescript fuzz bench record i18n-extract lint format demo openapi screenshot bench-listing bench-breakdown lock upgrade lock-check clean
 
 $(BIN)/python:
 	python3 -m venv $(VENV)
@@ -79,6 +79,13 @@ bench: $(VENV)/.dev-installed $(CATALOGS)
 		PYTHONPATH=. $(BIN)/python tests/perf/bench_sync.py --database-url "$$TEST_DATABASE_URL"; \
 		PYTHONPATH=. $(BIN)/python tests/perf/bench_plans.py --database-url "$$TEST_DATABASE_URL"; \
 	fi
+
+# Every route's answers to a fixed script of requests, normalised (ids, times, tokens), into OUT:
+# on a temporary SQLite file, or on DATABASE_URL, which it empties. Compare two recordings with
+# `PYTHONPATH=. $(BIN)/python tests/perf/record.py --compare BEFORE AFTER`.
+record: $(VENV)/.installed $(CATALOGS)
+	@test -n "$(OUT)" || { echo "usage: make record OUT=FILE [DATABASE_URL=postgresql+psycopg://...]"; exit 2; }
+	PYTHONPATH=. $(BIN)/python tests/perf/record.py $(if $(DATABASE_URL),--database-url "$(DATABASE_URL)") --out "$(OUT)"
 
 # Where the microseconds of one list, create and balance request go (in-process, no HTTP).
 bench-breakdown: $(VENV)/.dev-installed $(CATALOGS)
