@@ -15,7 +15,7 @@ from cashman.schemas.responses import (
     transactions_schema,
 )
 from cashman.schemas.sync import sync_answer, sync_results_schema
-from cashman.stores.operations import Outcome
+from cashman.stores.sync_batch import Outcome
 from cashman.stores.sync import changes_since
 from cashman.stores.transactions import TransactionStore
 
