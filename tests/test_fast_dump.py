@@ -15,8 +15,8 @@ from cashman.schemas.responses import (
     transactions_schema,
 )
 from cashman.schemas.sync import sync_answer, sync_results_schema
+from cashman.stores.sync import ChangeFeed
 from cashman.stores.sync_batch import Outcome
-from cashman.stores.sync import changes_since
 from cashman.stores.transactions import TransactionStore
 
 ROWS = [
@@ -48,7 +48,7 @@ def test_the_feeds_rows_and_tombstones_are_the_schemas_dump(app, client, alice):
     doomed = add_row(client, alice, "expenses", description="gone", amount=1)
     assert client.delete(f"/expenses/{doomed['id']}", headers=alice.headers).status_code == 204
     with app.test_request_context():
-        changes = changes_since(internal_user_id(app, alice), 0, 100)
+        changes = ChangeFeed(internal_user_id(app, alice)).since(0, 100)
         assert len(changes.changed) == len(ROWS) and len(changes.deleted) == 1
         for dumper, schema, rows in [
             (transaction_rows, transactions_schema, changes.changed),
