@@ -115,7 +115,7 @@ def test_transactions_rejects_an_unknown_type(client, alice, value):
         400,
         "Bad Request",
         "The query has invalid parameters.",
-        {"type": ["Must be one of: INCOME, EXPENSE."]},
+        {"type": ["Must be one of: income, expense."]},
     )
 
 

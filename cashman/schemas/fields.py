@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import ValidationError, fields
 
 from ..i18n import _, _l
 from ..models import Kind
@@ -37,7 +37,17 @@ def idempotency_key_message() -> str:
     return _("Must be 1 to {max} printable ASCII characters.").format(max=IDEMPOTENCY_KEY_LENGTH)
 
 
-class Money(fields.Field):
+class FormatsLazyMessages:
+    """Fields whose messages are lazy translations (`_l`) with placeholders: marshmallow's own
+    `make_error` formats only a plain `str`, so they are filled in here, in the request's
+    language (a public method of `Field`, overridden)."""
+
+    def make_error(self, key: str, **kwargs: Any) -> ValidationError:
+        message = self.error_messages[key]  # type: ignore[attr-defined]
+        return ValidationError(str(message).format(**kwargs) if kwargs else message)
+
+
+class Money(FormatsLazyMessages, fields.Field):
     """An exact amount: a JSON number or numeric string, never rounded; dumped as a number.
 
     JSON numbers arrive as `Decimal` (see json_provider), so no float ever holds an amount.
@@ -163,16 +173,24 @@ class Month(fields.Field):
         return None if value is None else self.format(value)
 
 
-class KindName(fields.Field):
+class KindName(FormatsLazyMessages, fields.Field):
     """A transaction's kind as a client writes it: INCOME or EXPENSE in any case (every answer
     says "INCOME"; a query or a bank's file may say "income"). Loaded as a `Kind`."""
 
     default_error_messages = {"invalid": _l("Must be one of: {choices}.")}
+
+    def __init__(self, *, lower_case_choices: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        names = [kind.name for kind in Kind]
+        # A query names them in lower case (`?type=expense`), a body as every answer does.
+        self.choices = (
+            ", ".join(name.lower() for name in names) if lower_case_choices else ", ".join(names)
+        )
 
     def _serialize(self, value: Kind | None, attr: str | None, obj: Any, **kwargs) -> Any:
         return None if value is None else value.name
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> Kind:
         if (kind := Kind.named(value)) is None:
-            raise self.make_error("invalid", choices=", ".join(kind.name for kind in Kind))
+            raise self.make_error("invalid", choices=self.choices)
         return kind

@@ -61,7 +61,7 @@ class KindFilterQuerySchema(BalanceQuerySchema):
 
 
 class TransactionFilterQuerySchema(KindFilterQuerySchema):
-    type = KindName()
+    type = KindName(lower_case_choices=True)
 
 
 class PageQuerySchema(Schema):
