@@ -7,8 +7,10 @@ import pytest
 from helpers import assert_problem, json_body
 from marshmallow import ValidationError
 
+from cashman.edge import MIB
 from cashman.i18n import LANGUAGES
 from cashman.models import Budget, IdempotencyRecord
+from cashman.resources.imports import TransactionImport
 from cashman.schemas import fields as schema_fields
 from cashman.schemas import sizes
 from cashman.schemas.fields import IDEMPOTENCY_KEY, MONTH_PATTERN, USERNAME_PATTERN, Month
@@ -80,7 +82,10 @@ def test_the_document_shows_the_declared_limits_and_patterns(document):
     assert key["maxLength"] == sizes.IDEMPOTENCY_KEY_LENGTH
     assert key["pattern"] == f"^{IDEMPOTENCY_KEY.pattern}$"
     too_large = document["components"]["responses"]["Problem413"]["description"]
-    assert too_large.endswith(f"over 1 MiB (an import: over 5 MiB or {MAX_ROWS:,} rows).")
+    import_mib = TransactionImport.body_limit // MIB
+    assert too_large.endswith(
+        f"over 1 MiB (an import: over {import_mib} MiB or {MAX_ROWS:,} rows)."
+    )
     month = schemas["Budget"]["properties"]["month"]
     assert month["pattern"] == f"^{MONTH_PATTERN}$"
     budget = document["paths"]["/budgets/{month}"]["get"]["parameters"][0]["schema"]

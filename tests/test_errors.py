@@ -41,14 +41,21 @@ def test_wrong_methods_are_405_problems_with_allow(prod_client, method, path, al
 
 
 @pytest.mark.parametrize(
-    "body", [b"{", b"{'a': 1}", b"", b'{"description": "x",}', b"[" * 10_000 + b"]" * 10_000]
+    ("body", "detail"),
+    [
+        (b"{", "The request body is not valid JSON."),
+        (b"{'a': 1}", "The request body is not valid JSON."),
+        (b"", "The request body is not valid JSON."),
+        (b'{"description": "x",}', "The request body is not valid JSON."),
+        (b"[" * 10_000 + b"]" * 10_000, "The JSON is nested more than 16 levels deep."),
+    ],
 )
-def test_malformed_json_is_400(prod_client, make_account, body):
+def test_malformed_json_is_400(prod_client, make_account, body, detail):
     alice = make_account(prod_client, "alice")
     response = prod_client.post(
         "/incomes", data=body, content_type="application/json", headers=alice.headers
     )
-    assert_problem(response, 400, "Bad Request", "The request body is not valid JSON.")
+    assert_problem(response, 400, "Bad Request", detail)
 
 
 def test_malformed_json_on_a_public_route_is_400(prod_client):
