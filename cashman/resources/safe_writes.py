@@ -61,13 +61,13 @@ def create_once(
 
 
 def change_latest(
-    store: TransactionStore, kind: Kind, transaction_id: UUID, write: Callable[[Row], Any]
+    store: TransactionStore, kind: Kind, transaction_id: UUID, write: Callable[[Row], Row | None]
 ) -> Row:
     """Read the row, check `If-Match` against it, write it; if another request changed it
     meanwhile, again.
 
     Every UPDATE and DELETE names the version it read, so a write based on a stale read changes
-    nothing (`write` answers None or False) instead of overwriting; `If-Match` is then judged
+    nothing (`write` answers None) instead of overwriting; `If-Match` is then judged
     against the fresh row, which is what would really be overwritten.
     """
     for _attempt in range(WRITE_ATTEMPTS):
@@ -76,8 +76,8 @@ def change_latest(
             raise PreconditionFailed(
                 _("The transaction has changed: If-Match does not match its ETag.")
             )
-        if (written := write(row)) not in (None, False):
-            return row if written is True else written
+        if (written := write(row)) is not None:
+            return written
     raise Conflict(_("The transaction is being changed by other requests; try again."))
 
 

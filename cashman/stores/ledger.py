@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import Row, delete, update
 from sqlalchemy.exc import NoResultFound
-from werkzeug.exceptions import Unauthorized
 
 from ..database import db, write_connection
+from ..errors import TokenRefused
 from ..filters import fold
 from ..i18n import _
 from ..models import CONTENT, Kind, Transaction, new_public_id
@@ -29,18 +29,12 @@ from ..money import to_cents
 from . import ledger_statements as sql
 
 
-class AccountGone(Unauthorized):
-    """The caller's account was deleted while the request ran: a 401 as for any token of a
-    deleted account, and nothing of the request is written."""
+class AccountGone(TokenRefused):
+    """The caller's account was deleted while the request ran: refused as any token of a
+    deleted account is, and nothing of the request is written."""
 
     def __init__(self) -> None:
         super().__init__(_("The token's user no longer exists."))
-
-    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
-        return [*super().get_headers(*args, **kwargs), ("WWW-Authenticate", CHALLENGE)]
-
-
-CHALLENGE = 'Bearer error="invalid_token"'  # RFC 6750, as every refused token is answered
 
 
 def same_content(row: Row, kind: Kind, content: dict[str, Any]) -> bool:
@@ -62,7 +56,7 @@ class Ledger:
     @property
     def knowledge(self) -> int:
         """The last version handed out (the counter as it will be committed)."""
-        return self._lock_held()
+        return self.lock()
 
     def lock(self) -> int:
         """Take the user's write lock without counting a change, and return the counter; a
@@ -194,9 +188,6 @@ class Ledger:
         else:
             self._knowledge += 1
         return self._knowledge
-
-    def _lock_held(self) -> int:
-        return self.lock() if self._knowledge is None else self._knowledge
 
     def _counter(self, statement: Any) -> int:
         try:

@@ -104,15 +104,15 @@ class TransactionStore:
         ledger.commit()
         return written
 
-    def remove(self, row: Row) -> bool:
-        """Delete the row, leave its tombstone and commit; False (nothing written) if it is no
-        longer the version read."""
+    def remove(self, row: Row) -> Row | None:
+        """Delete the row, leave its tombstone, commit and return it; None (nothing written) if
+        it is no longer the version read."""
         ledger = self.ledger()
         if ledger.delete(row) is None:
             ledger.discard()
-            return False
+            return None
         ledger.commit()
-        return True
+        return row
 
     # Helpers
 
