@@ -4,10 +4,11 @@ import os
 
 from flask import Flask
 
-from config import Config, development_secret, load_config
+from config import Config, ConfigError, development_secret, load_config
 
 from .api import register_api
 from .cli import register_commands
+from .currencies import is_active
 from .database import init_database
 from .edge import register_edge
 from .errors import register_error_handlers
@@ -26,6 +27,8 @@ def create_app(config: Config | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config["JWT_SECRET_KEY"]:
         app.config["JWT_SECRET_KEY"] = development_secret(app.instance_path)
+    if not is_active(app.config["DEFAULT_CURRENCY"]):
+        raise ConfigError("DEFAULT_CURRENCY must be an active ISO 4217 code in upper case")
 
     register_edge(app)  # first, so its after-request hook runs last and sees every header
     init_database(app)

@@ -1,16 +1,13 @@
-"""Column types of our own (UTC timestamps, exact amounts from cents, JSON documents) and
-column defaults."""
+"""Column types of our own (UTC timestamps, JSON documents) and column defaults."""
 
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Text, TypeDecorator
+from sqlalchemy import DateTime, Text, TypeDecorator
 from uuid_utils.compat import uuid7
 
 from .json_provider import decode, encode
-from .money import from_cents
 
 
 def utcnow() -> datetime:
@@ -36,16 +33,6 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Cents(TypeDecorator):
-    """Integer cents read as an exact Decimal amount: lets a column query give `amount`."""
-
-    impl = BigInteger
-    cache_ok = True
-
-    def process_result_value(self, value: int | None, dialect) -> Decimal | None:
-        return None if value is None else from_cents(value)
 
 
 class JSONDocument(TypeDecorator):

@@ -11,7 +11,17 @@ from sqlalchemy import Row
 
 from .schemas.responses import transaction_rows
 
-COLUMNS = ("id", "type", "date", "description", "amount", "category", "created_at")
+COLUMNS = (
+    "id",
+    "type",
+    "date",
+    "description",
+    "amount",
+    "category",
+    "created_at",
+    "account_id",
+    "transfer_id",
+)
 # A cell starting with one of =, +, -, @, tab or CR is run as a formula by spreadsheets (OWASP:
 # CSV injection). The export prefixes a quote to such a cell, and to one that already starts
 # with quotes before such a character, so that the import can take exactly one quote away.

@@ -6,6 +6,7 @@ Query-string schemas build it and the transaction store reads it; neither import
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from .models import Kind
 
@@ -19,10 +20,13 @@ class Filters:
     date_to: date | None = None
     category: str | None = None
     text: str | None = None
+    account_id: UUID | None = None
+    currency: str | None = None
 
     @property
-    def only_kind(self) -> bool:
-        """True when nothing but the kind narrows the rows, so running totals answer."""
+    def by_account(self) -> bool:
+        """True when nothing but the kind, the account and the currency narrow the rows, so
+        the accounts' running totals answer."""
         return (self.date_from, self.date_to, self.category, self.text) == (None,) * 4
 
 

@@ -20,7 +20,8 @@ from .json_provider import MAX_DEPTH, too_deeply_nested
 REQUIRED_COLUMNS = ("type", "description", "amount")
 # What an exported row carries that an import does not take: the server's own bookkeeping.
 SERVER_FIELDS = ("created_at", "updated_at", "version")
-EMPTY_IS_ABSENT = ("id", "date")  # an empty cell: no id (the server makes one), today
+# An empty cell: no id (the server makes one), today, the default account, no transfer.
+EMPTY_IS_ABSENT = ("id", "date", "account_id", "transfer_id")
 TEXT_COLUMNS = ("description", "category")  # the cells the export guards against formulas
 WHITESPACE = b" \t\r\n"
 BOM = b"\xef\xbb\xbf"

@@ -1,19 +1,35 @@
-"""Money at the edges: exact `Decimal` amounts in Python, integer cents in the database."""
+"""Money at the edges: exact `Decimal` amounts in Python, integer minor units in the database.
+
+How many minor units a currency's major unit holds is the currency's (cashman.currencies):
+100 cents in a dollar, 1 yen in a yen, 1000 fils in a dinar.
+"""
 
 from decimal import Decimal
 
-CENT = Decimal("0.01")
+from .currencies import minor_digits
+
 MAX_AMOUNT = Decimal("1000000000000")
 
 
-def to_cents(amount: Decimal) -> int:
-    """Convert an amount that has no fraction of a cent; refuses anything it would round."""
-    cents = amount * 100
-    if cents != cents.to_integral_value():
-        raise ValueError(f"{amount} has a fraction of a cent")
-    return int(cents)
+def places(amount: Decimal) -> int:
+    """How many decimals `amount` really has (12.50 has 1; 12.00 and 1E+3 have none), read
+    from its digits: `normalize()` would round to the context's precision first."""
+    _sign, digits, exponent = amount.as_tuple()
+    if not isinstance(exponent, int) or exponent >= 0:
+        return 0
+    significant = "".join(map(str, digits)).rstrip("0")
+    return max(0, -exponent - (len(digits) - len(significant))) if significant else 0
 
 
-def from_cents(cents: int) -> Decimal:
-    """Convert stored cents back to an amount with exactly two decimals."""
-    return Decimal(cents).scaleb(-2)
+def to_minor(amount: Decimal, currency: str) -> int:
+    """The amount in the currency's minor units; refuses anything it would round (amounts
+    are bounded by MAX_AMOUNT before they get here, so the context's precision holds them)."""
+    if places(amount) > minor_digits(currency):
+        raise ValueError(f"{amount} has more decimals than {currency} has")
+    return int(amount.scaleb(minor_digits(currency)))
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    """Stored minor units as an amount with exactly the currency's decimals (`1000` yen,
+    `12.345` dinars, `12.50` dollars)."""
+    return Decimal(minor).scaleb(-minor_digits(currency))

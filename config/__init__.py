@@ -79,6 +79,9 @@ class Config:
         self.IDEMPOTENCY_KEY_TTL = seconds(environ, "IDEMPOTENCY_KEY_TTL", 24 * 3600)
         # A refresh token spent this recently may be presented again (its answer was lost).
         self.REFRESH_REUSE_GRACE_SECONDS = seconds(environ, "REFRESH_REUSE_GRACE_SECONDS", 30)
+        # A new user's default account is in this currency unless they register with another
+        # (checked against Babel's active currencies when the app is built).
+        self.DEFAULT_CURRENCY = environ.get("DEFAULT_CURRENCY") or "USD"
         days = count(environ, "SYNC_RETENTION_DAYS", default=90) or 90
         self.SYNC_RETENTION_DAYS = timedelta(days=days)  # tombstones for GET /sync
         self._read_signing_keys(environ)

@@ -4,7 +4,6 @@ import enum
 import hashlib
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -13,18 +12,17 @@ from sqlalchemy import (
     Date,
     Enum,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
     Text,
     Uuid,
-    type_coerce,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..columns import Cents, UTCDateTime, new_public_id, utcnow
+from ..columns import UTCDateTime, new_public_id, utcnow
 from ..database import db
-from ..money import from_cents
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -32,12 +30,13 @@ MAX_VERSION = 2**31 - 1  # the largest version the Integer columns hold
 
 
 # What a client writes of a transaction: two rows of one kind with these equal are the same.
-CONTENT = ("description", "amount", "category", "date")
+CONTENT = ("description", "amount_minor", "category", "date", "account_id")
 
 
 class Kind(enum.Enum):
     INCOME = "INCOME"
     EXPENSE = "EXPENSE"
+    TRANSFER = "TRANSFER"  # a leg of a transfer: money that only moves
 
     @classmethod
     def named(cls, name: object) -> "Kind | None":
@@ -51,29 +50,37 @@ class Kind(enum.Enum):
 
 
 def kind_type(constraint: str) -> Enum:
-    """The `type` column's type: INCOME or EXPENSE, checked by a named constraint."""
-    return Enum(Kind, native_enum=False, length=7, create_constraint=True, name=constraint)
+    """The `type` column's type: a `Kind`, checked by a named constraint."""
+    return Enum(Kind, native_enum=False, length=8, create_constraint=True, name=constraint)
 
 
 class Transaction(db.Model):
     __tablename__ = "transactions"
     __table_args__ = (
         CheckConstraint(
-            "(type = 'INCOME' AND amount_cents > 0) OR (type = 'EXPENSE' AND amount_cents < 0)",
+            "(type = 'INCOME' AND amount_minor > 0 AND transfer_id IS NULL)"
+            " OR (type = 'EXPENSE' AND amount_minor < 0 AND transfer_id IS NULL)"
+            " OR (type = 'TRANSFER' AND amount_minor <> 0 AND transfer_id IS NOT NULL)",
             name="ck_transactions_amount_sign",
+        ),
+        # A row is in one of its user's accounts, in that account's currency.
+        ForeignKeyConstraint(
+            ["user_id", "account_id", "currency"],
+            ["accounts.user_id", "accounts.public_id", "accounts.currency"],
+            name="fk_transactions_account",
         ),
         # Ids are unique per user: another user's row with the same id is another row.
         Index("uq_transactions_user_public_id", "user_id", "public_id", unique=True),
-        # Keyset paging walks these in (date, created_version) order; amount_cents at the end
+        # Keyset paging walks these in (date, created_version) order; amount_minor at the end
         # lets counts and sums over a date range or a category read the index alone.
         Index(
             "ix_transactions_user_date_created_cents",
             "user_id",
             "date",
             "created_version",
-            "amount_cents",
+            "amount_minor",
         ),
-        # Paging by kind; category and amount_cents at the end let a month's expenses per
+        # Paging by kind; category and amount_minor at the end let a month's expenses per
         # category (GET /budgets/<month>) read the index alone.
         Index(
             "ix_transactions_user_type_date_created_category_cents",
@@ -82,16 +89,24 @@ class Transaction(db.Model):
             "date",
             "created_version",
             "category",
-            "amount_cents",
+            "amount_minor",
         ),
         Index("ix_transactions_user_version", "user_id", "version"),  # GET /sync
+        # Paging one account's rows (?account_id=), and its rows' key.
+        Index(
+            "ix_transactions_user_account_date_created",
+            "user_id",
+            "account_id",
+            "date",
+            "created_version",
+        ),
         Index(
             "ix_transactions_user_category_date_created_cents",
             "user_id",
             "category",
             "date",
             "created_version",
-            "amount_cents",
+            "amount_minor",
         ),
     )
 
@@ -104,7 +119,13 @@ class Transaction(db.Model):
     # The description as `q` matches it (cashman.filters.fold), kept by every write: neither
     # engine's lower() folds case fully, and SQLite's lowers ASCII letters only.
     search_text: Mapped[str] = mapped_column(Text, server_default="")
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)  # in the currency's minor units
+    # The account's public id: with `user_id` it names the account, so rows answer it without
+    # a join; `currency` is the account's (the key checks it), which gives `amount` its digits.
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    currency: Mapped[str] = mapped_column(String(3))
+    # The transfer a TRANSFER row is a leg of (null for every other row).
+    transfer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     category: Mapped[str | None] = mapped_column(String(64))
     date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -116,10 +137,6 @@ class Transaction(db.Model):
     # sequence (client ids are random; the internal id would leak how many rows everyone has).
     created_version: Mapped[int] = mapped_column(Integer)
 
-    @property
-    def amount(self) -> Decimal:
-        return from_cents(self.amount_cents)
-
     @classmethod
     def listed(cls) -> tuple:
         """The columns every read and write returns, as answered."""
@@ -127,7 +144,10 @@ class Transaction(db.Model):
             cls.public_id,
             cls.type,
             cls.description,
-            type_coerce(cls.amount_cents, Cents).label("amount"),
+            cls.amount_minor,
+            cls.currency,
+            cls.account_id,
+            cls.transfer_id,
             cls.category,
             cls.date,
             cls.created_at,
@@ -159,17 +179,26 @@ class DeletedTransaction(db.Model):
 
 
 class TransactionTotal(db.Model):
-    """A user's running count and sum of one kind, kept by the store with every write.
+    """An account's running count and sum of one kind, kept by the ledger writer.
 
-    It answers the unfiltered X-Total-Count and /balance in constant time, however many rows
-    the user owns.
+    It answers an account's balance, the unfiltered X-Total-Count and /balance in constant
+    time, however many rows the user owns.
     """
 
     __tablename__ = "transaction_totals"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["user_id", "account_id"],
+            ["accounts.user_id", "accounts.public_id"],
+            ondelete="CASCADE",
+            name="fk_totals_account",
+        ),
+    )
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # its public id
     type: Mapped[Kind] = mapped_column(kind_type("ck_totals_type"), primary_key=True)
     count: Mapped[int] = mapped_column(BigInteger)
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)

@@ -16,9 +16,11 @@ from ..schemas.responses import (
     cookie_tokens_schema,
     jwk_set_schema,
     login_tokens_schema,
+    me_schema,
     tokens_schema,
     user_schema,
 )
+from ..stores.accounts import AccountStore
 from ..stores.logins import LoginStore
 from ..stores.users import UserStore, add_user, find_user, replace_password_hash
 from ..tokens import (
@@ -45,7 +47,8 @@ class Register(Resource):
     def post(self):
         """Create an account."""
         fields = load_body(register_schema)
-        user = add_user(fields["username"], hash_password(fields["password"]))
+        password_hash = hash_password(fields["password"])
+        user = add_user(fields["username"], password_hash, fields.get("currency"))
         if user is None:
             raise FieldErrors(
                 {"username": [_("This username is taken.")]},
@@ -126,10 +129,13 @@ class Logout(Resource):
 class Me(Resource):
     """The caller's own account."""
 
-    @documented(returns=user_schema, tag="auth")
+    @documented(returns=me_schema, tag="auth")
     def get(self):
-        """Return the caller's account."""
-        return user_schema.dump(caller_store(UserStore).get()), 200
+        """Return the caller's account, with the id of its default account."""
+        user = caller_store(UserStore).get()
+        default = caller_store(AccountStore).default()
+        fields = {name: getattr(user, name) for name in ("public_id", "username", "created_at")}
+        return me_schema.dump({**fields, "default_account_id": default.public_id}), 200
 
     @documented(status=204, tag="auth")
     def delete(self):

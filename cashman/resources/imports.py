@@ -51,13 +51,13 @@ class TransactionImport(Resource):
     )
     def post(self):
         """Import rows; `dry_run=true` answers the same and writes nothing."""
-        dry_run = load_query(import_query_schema)["dry_run"]
+        query = load_query(import_query_schema)
         with closing(read_rows(spooled_body(), request.mimetype)) as rows:
-            result = import_all(caller_store(Import), rows, dry_run)
+            result = import_all(caller_store(Import), rows, query)
         return import_result_schema.dump(result), 200
 
 
-def import_all(batch_import: Import, rows: Iterable[Any], dry_run: bool) -> Import:
+def import_all(batch_import: Import, rows: Iterable[Any], query: dict[str, Any]) -> Import:
     """Check every row and create the valid ones a batch at a time; nothing is kept unless
     every row is valid and it is no dry run."""
     errors: dict[str, Any] = {}
@@ -69,6 +69,8 @@ def import_all(batch_import: Import, rows: Iterable[Any], dry_run: bool) -> Impo
                     _("An import takes at most {rows} rows.").format(rows=MAX_ROWS)
                 )
             loaded = load_row(row)
+            if not isinstance(loaded, dict):
+                loaded = batch_import.priced(*loaded, query.get("account_id"))
             if isinstance(loaded, dict):
                 errors[f"row {number}"] = loaded
                 if len(errors) == MAX_ROW_ERRORS:
@@ -84,5 +86,5 @@ def import_all(batch_import: Import, rows: Iterable[Any], dry_run: bool) -> Impo
     except BaseException:
         batch_import.finish(keep=False)
         raise
-    batch_import.finish(keep=not dry_run)
+    batch_import.finish(keep=not query["dry_run"])
     return batch_import

@@ -29,6 +29,7 @@ from ..schemas.queries import (
     transaction_page_query_schema,
 )
 from ..schemas.responses import transaction_rows, transaction_schema, transactions_schema
+from ..stores.accounts import AccountStore
 from ..stores.transactions import TransactionStore
 from . import Resource, caller_store
 from .safe_writes import change_latest, create_once, idempotency_key
@@ -79,7 +80,8 @@ class _KindList(Resource):
         payload = read_json()
         key = idempotency_key(self.kind, payload)
         fields = new_transaction_schemas[self.kind].load(payload)
-        answer = create_once(caller_store(TransactionStore), self.kind, fields, key)
+        content = caller_store(AccountStore).new_row(fields)
+        answer = create_once(caller_store(TransactionStore), self.kind, content, key)
         location = url_for(self.item_endpoint, transaction_id=answer.transaction_id)
         headers = {"Location": location, "ETag": quote_etag(answer.etag)}
         return answer.body, 201 if answer.created else 200, headers
@@ -111,8 +113,12 @@ class _KindItem(Resource):
     def patch(self, transaction_id: UUID):
         """Change some fields of one of the caller's rows (412 if `If-Match` is outdated)."""
         fields = load_body(transaction_patch_schemas[self.kind])
-        store = caller_store(TransactionStore)
-        row = change_latest(store, self.kind, transaction_id, lambda row: store.change(row, fields))
+        store, accounts = caller_store(TransactionStore), caller_store(AccountStore)
+
+        def write(row: Row) -> Row | None:
+            return store.change(row, accounts.changed_row(row, fields))
+
+        row = change_latest(store, self.kind, transaction_id, write)
         return transaction_rows.one(row), 200, etag_header(row)
 
     @documented(status=204, request_headers=("If-Match",), errors=(409, 412))

@@ -12,7 +12,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMe
 from ..i18n import _, _l
 from ..json_provider import NestedTooDeeply, decode, too_deeply_nested
 from ..models import Kind
-from .fields import USERNAME_PATTERN, IsoDate, Money, PublicId, Text, TrimmedText
+from .fields import USERNAME_PATTERN, Currency, IsoDate, Money, PublicId, Text, TrimmedText
 from .responses import TransactionSchema
 from .sizes import (
     CATEGORY_LENGTH,
@@ -73,6 +73,9 @@ class RegisterSchema(CredentialsSchema):
         metadata={"pattern": f"^{USERNAME_PATTERN}$"},  # the same rule, as an ECMA regex
     )
     password = Text(required=True, load_only=True, validate=Length(*PASSWORD_LENGTH))
+    currency = Currency(
+        metadata={"description": "The currency of the default account (default: the server's)."}
+    )
 
 
 def today_utc() -> date:
@@ -97,6 +100,9 @@ class TransactionBodySchema(BodySchema):
     amount = Money(required=True)
     category = TrimmedText(allow_none=True, load_default=None, validate=Length(1, CATEGORY_LENGTH))
     date = IsoDate(load_default=today_utc)
+    account_id = PublicId(
+        metadata={"description": "One of the caller's accounts (default: the default account)."}
+    )
 
     @validates("amount")
     def _income_is_positive(self, value: Decimal, **kwargs: Any) -> None:

@@ -7,13 +7,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, missing
 
+from ..currencies import is_active
 from ..i18n import _, _l
 from ..models import Kind
-from ..money import CENT
+from ..money import from_minor
 from ..paging import decode_cursor
-from .sizes import AMOUNT_PLACES, IDEMPOTENCY_KEY_LENGTH, MAX_ABS_AMOUNT
+from .sizes import IDEMPOTENCY_KEY_LENGTH, MAX_ABS_AMOUNT
 
 # Each pattern below is both a Python and an ECMA-262 regular expression (the OpenAPI document
 # shows it between ^ and $); the code matches it whole.
@@ -50,15 +51,20 @@ class FormatsLazyMessages:
 class Money(FormatsLazyMessages, fields.Field):
     """An exact amount: a JSON number or numeric string, never rounded; dumped as a number.
 
-    JSON numbers arrive as `Decimal` (see json_provider), so no float ever holds an amount.
+    JSON numbers arrive as `Decimal` (see json_provider), so no float ever holds an amount. How
+    many decimals it may have is its currency's, checked where the currency is known (the
+    account's: cashman.stores.accounts.priced).
     """
 
     default_error_messages = {
         "invalid": _l('Not a valid amount: send a number or a numeric string such as "12.50".'),
         "zero": _l("An amount cannot be 0."),
         "range": _l("An amount must be at most {max} in absolute value."),
-        "precision": _l("An amount has at most {places} decimal places."),
     }
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.allow_zero = allow_zero
 
     def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kwargs) -> Any:
         return value
@@ -72,13 +78,41 @@ class Money(FormatsLazyMessages, fields.Field):
         if not amount.is_finite():
             raise self.make_error("invalid")
         if amount == 0:
-            raise self.make_error("zero")
+            if not self.allow_zero:
+                raise self.make_error("zero")
+            return amount
         # Compared by exponent first: arithmetic on 1e1000000 overflows the decimal context.
         if amount.adjusted() > MAX_ABS_AMOUNT.adjusted() or abs(amount) > MAX_ABS_AMOUNT:
             raise self.make_error("range", max=MAX_ABS_AMOUNT)
-        if amount != amount.quantize(CENT):
-            raise self.make_error("precision", places=AMOUNT_PLACES)
         return amount
+
+
+class MinorAmount(Money):
+    """An amount kept in minor units: dumped from the object's `minor` attribute with exactly
+    its `currency`'s decimals (`1000` yen, `12.50` dollars, `12.345` dinars)."""
+
+    def __init__(self, minor: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.minor = minor
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = missing) -> Any:
+        minor = super().get_value(obj, self.minor, accessor, default)
+        currency = super().get_value(obj, "currency", accessor, default)
+        return None if minor is None or minor is missing else from_minor(minor, currency)
+
+
+class Currency(fields.String):
+    """An active ISO 4217 currency code, in upper case as ISO writes it (cashman.currencies)."""
+
+    default_error_messages = {
+        "currency": _l("Not an active ISO 4217 currency code in upper case, such as USD or EUR.")
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs)
+        if not is_active(code):
+            raise self.make_error("currency")
+        return code
 
 
 class Text(fields.String):

@@ -8,6 +8,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
 from marshmallow.validate import Length, OneOf
 
+from ..currencies import active_currencies, minor_digits
 from ..edge import MIB
 from ..errors import flat_messages
 from ..export import COLUMNS
@@ -16,8 +17,10 @@ from ..import_files import UnreadableRow
 from ..models import Kind
 from ..money import MAX_AMOUNT
 from .bodies import TransactionBodySchema, new_transaction_schemas
+from .fields import PublicId
 from .responses import ResponseSchema
-from .sync import KINDS
+
+KINDS = [Kind.INCOME.name, Kind.EXPENSE.name]  # a transfer is imported as its two legs
 
 MAX_ROWS = 10_000
 MAX_ROW_ERRORS = 100
@@ -38,6 +41,9 @@ class ImportQuerySchema(Schema):
     dry_run = fields.Boolean(
         load_default=False,
         metadata={"description": "true: check and count everything, write nothing."},
+    )
+    account_id = PublicId(
+        metadata={"description": "The account of every row without an `account_id` of its own."}
     )
 
 
@@ -63,6 +69,8 @@ def load_row(row: Any) -> tuple[Kind, dict[str, Any]] | dict[str, list[str]]:
         return {"_schema": [_("Invalid input type.")]}
     content = dict(row)
     errors: dict[str, list[str]] = {}
+    if content.pop("transfer_id", None) is not None:
+        errors["transfer_id"] = [_("Only a TRANSFER row has a transfer_id.")]
     kind_name = content.pop("type", missing)
     if isinstance(kind_name, str):  # a bank's file may say "income" or " Expense "
         kind_name = kind_name.strip().upper()
@@ -94,9 +102,11 @@ def _longest_exported_row() -> int:
         "type": max(len(kind.value) for kind in Kind),
         "date": len("YYYY-MM-DD"),
         "description": _longest_text_cell("description"),
-        "amount": len(f"{-MAX_AMOUNT:.2f}"),
+        "amount": len(f"{-MAX_AMOUNT:.{max(map(minor_digits, active_currencies()))}f}"),
         "category": _longest_text_cell("category"),
         "created_at": len(created_at),
+        "account_id": len(str(uuid.UUID(int=0))),
+        "transfer_id": len(str(uuid.UUID(int=0))),
     }
     return sum(cells[column] for column in COLUMNS) + len(COLUMNS) - 1 + len("\r\n")
 

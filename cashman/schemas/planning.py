@@ -5,15 +5,19 @@ from marshmallow.validate import Length, Range
 
 from ..i18n import _l
 from .bodies import BodySchema
-from .fields import Money, Month, TrimmedText
+from .fields import MinorAmount, Money, Month, TrimmedText
 from .responses import ResponseSchema
 from .sizes import CATEGORY_LENGTH
 
 MONTH_FIELD = {"description": "The month, YYYY-MM."}
 
 
+CURRENCY_FIELD = {"description": "ISO 4217: the one currency the amounts count."}
+
+
 class CategorySchema(ResponseSchema):
     name = fields.String(required=True, attribute="key")
+    currency = fields.String(required=True, metadata=CURRENCY_FIELD)
     count = fields.Integer(
         required=True, metadata={"description": "Its transactions (0: a budget's only)."}
     )
@@ -31,11 +35,14 @@ class CategoryNameSchema(BodySchema):
 class BudgetSchema(ResponseSchema):
     month = Month(required=True, metadata=MONTH_FIELD)
     category = fields.String(required=True)
-    amount = Money(required=True)
+    currency = fields.String(
+        required=True, metadata={"description": "ISO 4217: the currency it was set in."}
+    )
+    amount = MinorAmount("amount_minor", required=True)
 
 
 class BudgetBodySchema(BodySchema):
-    """A budget's amount: positive, at most 2 decimals."""
+    """A budget's amount: positive, with at most its currency's decimals."""
 
     answered_with = BudgetSchema
     positive_amount = True  # the OpenAPI document says so
@@ -63,6 +70,7 @@ class CategoryBudgetSchema(BudgetLineSchema):
 
 class MonthBudgetSchema(ResponseSchema):
     month = Month(required=True, metadata=MONTH_FIELD)
+    currency = fields.String(required=True, metadata=CURRENCY_FIELD)
     categories = fields.List(
         fields.Nested(CategoryBudgetSchema),
         required=True,

@@ -9,7 +9,7 @@ from marshmallow.validate import Length, OneOf, Range
 from ..errors import FieldErrors
 from ..filters import Filters
 from ..i18n import _, _l
-from .fields import Cursor, IsoDate, KindName, Text
+from .fields import Currency, Cursor, IsoDate, KindName, PublicId, Text
 from .sizes import (
     CATEGORY_LENGTH,
     DESCRIPTION_LENGTH,
@@ -19,7 +19,7 @@ from .sizes import (
     SYNC_PAGE_SIZE,
 )
 
-FILTER_NAMES = ("date_from", "date_to", "category", "text")
+FILTER_NAMES = ("date_from", "date_to", "category", "text", "account_id", "currency")
 
 
 class DateRangeQuerySchema(Schema):
@@ -48,20 +48,37 @@ class DateRangeQuerySchema(Schema):
         return {"filters": Filters(**{name: data.pop(name) for name in names}), **data}
 
 
-class BalanceQuerySchema(DateRangeQuerySchema):
+class InCurrencyQuerySchema(Schema):
+    """Totals count one currency only: this one, by default the default account's."""
+
+    currency = Currency(metadata={"description": "Default: the default account's currency."})
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class CategoryQuerySchema(DateRangeQuerySchema):
     category = Text(validate=Length(1, CATEGORY_LENGTH))
+    account_id = PublicId(
+        metadata={"description": "Only this account's rows (another user's: none)."}
+    )
 
 
-class SummaryQuerySchema(DateRangeQuerySchema):
+class BalanceQuerySchema(CategoryQuerySchema, InCurrencyQuerySchema):
+    """/balance: the totals of one currency, narrowed by dates, category and account."""
+
+
+class SummaryQuerySchema(DateRangeQuerySchema, InCurrencyQuerySchema):
     group = fields.String(required=True, validate=OneOf(["month", "category"]))
 
 
-class KindFilterQuerySchema(BalanceQuerySchema):
+class KindFilterQuerySchema(CategoryQuerySchema):
     text = Text(data_key="q", validate=Length(1, DESCRIPTION_LENGTH))
 
 
 class TransactionFilterQuerySchema(KindFilterQuerySchema):
     type = KindName(lower_case_choices=True)
+    currency = Currency(metadata={"description": "Only rows in accounts of this currency."})
 
 
 class PageQuerySchema(Schema):
@@ -103,6 +120,7 @@ transaction_export_query_schema = TransactionFilterQuerySchema()
 balance_query_schema = BalanceQuerySchema()
 summary_query_schema = SummaryQuerySchema()
 sync_query_schema = SyncQuerySchema()
+in_currency_query_schema = InCurrencyQuerySchema()
 
 
 def load_query(schema: Schema) -> dict[str, Any]:

@@ -6,8 +6,8 @@ Transaction rows become JSON one way only: `transaction_rows`, a dump plan compi
 
 from marshmallow import EXCLUDE, Schema, fields
 
-from ..models import Kind
-from .fields import Money
+from ..models import AccountKind, Kind
+from .fields import MinorAmount, Money
 from .rows import RowDumper
 
 
@@ -23,6 +23,12 @@ class UserSchema(ResponseSchema):
     id = fields.UUID(required=True, attribute="public_id")
     username = fields.String(required=True)
     created_at = fields.DateTime(required=True)
+
+
+class MeSchema(UserSchema):
+    default_account_id = fields.UUID(
+        required=True, metadata={"description": "Where a new row goes unless it names one."}
+    )
 
 
 class TokensSchema(ResponseSchema):
@@ -127,12 +133,23 @@ class JWKSetSchema(ResponseSchema):
 
 
 class TransactionSchema(ResponseSchema):
-    """An income or an expense as answered (an expense's amount is negative)."""
+    """An income, an expense or a transfer's leg as answered (an expense's amount is
+    negative; a leg's is negative in the account the money leaves)."""
 
     id = fields.UUID(required=True, attribute="public_id")
     type = fields.Enum(Kind, required=True)
     description = fields.String(required=True)
-    amount = Money(required=True)
+    amount = MinorAmount(
+        "amount_minor",
+        required=True,
+        metadata={"description": "Exact, with the account currency's decimals."},
+    )
+    account_id = fields.UUID(required=True)
+    transfer_id = fields.UUID(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The transfer a TRANSFER row is a leg of; null otherwise."},
+    )
     category = fields.String(required=True, allow_none=True)
     date = fields.Date(required=True)
     created_at = fields.DateTime(required=True)
@@ -174,7 +191,41 @@ class ChangesSchema(ResponseSchema):
     )
 
 
+class AccountSchema(ResponseSchema):
+    """An account: where money is, in one currency."""
+
+    id = fields.UUID(required=True, attribute="public_id")
+    name = fields.String(required=True)
+    kind = fields.Enum(AccountKind, by_value=True, required=True)
+    currency = fields.String(required=True, metadata={"description": "ISO 4217, upper case."})
+    opening_balance = MinorAmount("opening_balance_minor", required=True, allow_zero=True)
+    balance = MinorAmount(
+        "balance_minor",
+        required=True,
+        allow_zero=True,
+        metadata={"description": "opening_balance plus every transaction and transfer leg."},
+    )
+    archived = fields.Boolean(required=True)
+    default = fields.Boolean(
+        required=True, attribute="is_default", metadata={"description": "Exactly one is."}
+    )
+    version = fields.Integer(
+        required=True,
+        metadata={"description": "The user's change counter at the account's last change."},
+    )
+    created_at = fields.DateTime(required=True)
+    updated_at = fields.DateTime(required=True)
+
+
+class DeletedAccountSchema(ResponseSchema):
+    """A deleted account, as the sync feed names it."""
+
+    id = fields.UUID(required=True, attribute="public_id")
+    version = fields.Integer(required=True, metadata={"description": "The version of its delete."})
+
+
 class TotalsSchema(ResponseSchema):
+    currency = fields.String(required=True, metadata={"description": "ISO 4217: all it counts."})
     income = Money(required=True)
     expenses = Money(required=True, metadata={"description": "Negative, or 0."})
     balance = Money(required=True, metadata={"description": "income + expenses"})
@@ -190,7 +241,7 @@ class SummarySchema(TotalsSchema):
 
     class Meta:
         unknown = EXCLUDE
-        fields = ("key", "income", "expenses", "balance", "count")
+        fields = ("key", "currency", "income", "expenses", "balance", "count")
 
 
 tokens_schema = TokensSchema()
@@ -201,10 +252,14 @@ sessions_schema = SessionSchema(many=True)
 jwk_set_schema = JWKSetSchema()
 health_schema = HealthSchema()
 user_schema = UserSchema()
+me_schema = MeSchema()
 transaction_schema = TransactionSchema()
 transactions_schema = TransactionSchema(many=True)
 totals_schema = TotalsSchema()
 changes_schema = ChangesSchema()
 summary_schema = SummarySchema(many=True)
+account_schema = AccountSchema()
+accounts_schema = AccountSchema(many=True)
+deleted_accounts_schema = DeletedAccountSchema(many=True)
 transaction_rows = RowDumper(transaction_schema)
 deleted_rows = RowDumper(DeletedSchema())

@@ -8,7 +8,7 @@ that is stored are read from its column, so what validates always fits.
 from sqlalchemy import Column
 
 from ..models import IdempotencyRecord, LoginSession, Transaction, User
-from ..money import CENT, MAX_AMOUNT
+from ..money import MAX_AMOUNT
 
 
 def _width(column: Column) -> int:
@@ -21,7 +21,6 @@ DEVICE_LENGTH = _width(LoginSession.__table__.c.device)  # 100
 USERNAME_LENGTH = (3, _width(User.__table__.c.username))  # (3, 64)
 PASSWORD_LENGTH = (8, 128)
 IDEMPOTENCY_KEY_LENGTH = _width(IdempotencyRecord.__table__.c.key)  # 255
-AMOUNT_PLACES = -CENT.as_tuple().exponent  # 2
 MAX_ABS_AMOUNT = MAX_AMOUNT  # 1000000000000
 
 PAGE_SIZE = 50  # rows of a list page unless `limit` says otherwise

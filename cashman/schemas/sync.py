@@ -14,13 +14,14 @@ from sqlalchemy import Row
 
 from ..errors import flat_messages
 from ..i18n import _, _l
-from ..models import CONTENT, Kind
+from ..models import Kind
 from .bodies import BodySchema, ExpenseSchema, IncomeSchema, TransactionBodySchema
 from .fields import KindName, PublicId
 from .responses import ResponseSchema, TransactionSchema, transaction_rows
 from .sizes import MAX_OPERATIONS
 
 KINDS = [kind.name for kind in Kind]
+WRITTEN = ("description", "amount", "category", "date", "account_id")  # an upsert's fields
 
 
 class BaseVersion(fields.Integer):
@@ -124,12 +125,15 @@ def _load_one(operation: Any) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     kind = Kind.named(operation.get("type"))
+    if shape["op"] == "upsert" and kind is Kind.TRANSFER:
+        legs_apart = _("A transfer's rows are written by the transfer operations only.")
+        return {**shape, "errors": {"type": [legs_apart]}}
     schema = delete_operation_schema if shape["op"] == "delete" else UPSERTS[kind]
     try:
         valid = schema.load(operation)
     except ValidationError as error:
         return {**shape, "errors": flat_messages(error.messages)}
-    content = {name: valid[name] for name in CONTENT if name in valid}
+    content = {name: valid[name] for name in WRITTEN if name in valid}
     return {**shape, "base_version": valid.get("base_version"), "kind": kind, "fields": content}
 
 

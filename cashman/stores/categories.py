@@ -23,15 +23,15 @@ class CategoryStore:
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
 
-    def all(self) -> list[Totals]:
-        """Every category of the user's transactions or budgets, sorted by name (here, so that
-        every engine's collation gives one order)."""
-        found = {totals.key: totals for totals in self._totals()}
+    def all(self, currency: str) -> list[Totals]:
+        """Every category of the user's transactions or budgets with its totals in one
+        currency, sorted by name (here, so that every engine's collation gives one order)."""
+        found = {totals.key: totals for totals in self._totals(currency)}
         for name in request_connection().scalars(BUDGETED, {"user_id": self.user_id}):
-            found.setdefault(name, Totals(0, 0, 0, key=name))
+            found.setdefault(name, Totals(currency, 0, 0, 0, key=name))
         return sorted(found.values(), key=lambda totals: totals.key)
 
-    def rename(self, old: str, new: str) -> Totals:
+    def rename(self, old: str, new: str, currency: str) -> Totals:
         """Move every transaction and budget of `old` to `new` (merging with `new` if it is in
         use: budgets of one month add up) and return `new`'s totals; 404 if `old` is unused.
 
@@ -50,7 +50,7 @@ class CategoryStore:
         if new != old:
             self._merge_budgets(old, new)
         ledger.commit()
-        return self._one(new)
+        return self._one(new, currency)
 
     def _merge_budgets(self, old: str, new: str) -> None:
         connection = write_connection()
@@ -58,19 +58,22 @@ class CategoryStore:
         connection.execute(_budgets_merge(connection.dialect.name), values)
         connection.execute(delete(Budget).where(*BUDGETS_OF), values)
 
-    def _totals(self, name: str | None = None) -> list[Totals]:
+    def _totals(self, currency: str, name: str | None = None) -> list[Totals]:
+        """Every category's totals in one currency; categories in use only in another
+        currency count none."""
         narrowed_by, bound = bound_values(Filters(category=name))
-        rows = request_connection().execute(
-            statement("category", narrowed_by), {"user_id": self.user_id, **bound}
-        )
-        return [
-            Totals(int(row[1]), int(row[2]), int(row[3]), key=row.category)
-            for row in rows
-            if row.category is not None
-        ]
+        bound = {"user_id": self.user_id, **bound}
+        found = {}
+        for row in request_connection().execute(statement("category_currency", narrowed_by), bound):
+            if row.category is None:
+                continue
+            sums = [int(row[2]), int(row[3]), int(row[4])] if row.currency == currency else [0] * 3
+            if row.category not in found or row.currency == currency:
+                found[row.category] = Totals(currency, *sums, key=row.category)
+        return list(found.values())
 
-    def _one(self, name: str) -> Totals:
-        return next(iter(self._totals(name)), Totals(0, 0, 0, key=name))
+    def _one(self, name: str, currency: str) -> Totals:
+        return next(iter(self._totals(currency, name)), Totals(currency, 0, 0, 0, key=name))
 
 
 @cache
@@ -82,10 +85,12 @@ def _budgets_merge(dialect_name: str) -> Insert:
         Budget.user_id,
         Budget.month,
         bindparam("new", type_=Budget.category.type),
-        Budget.amount_cents,
+        Budget.currency,
+        Budget.amount_minor,
     ).where(*BUDGETS_OF)
-    merge = insert.from_select(["user_id", "month", "category", "amount_cents"], old_budgets)
+    columns = ["user_id", "month", "category", "currency", "amount_minor"]
+    merge = insert.from_select(columns, old_budgets)
     return merge.on_conflict_do_update(
-        index_elements=["user_id", "month", "category"],
-        set_={"amount_cents": Budget.amount_cents + merge.excluded.amount_cents},
+        index_elements=["user_id", "month", "category", "currency"],
+        set_={"amount_minor": Budget.amount_minor + merge.excluded.amount_minor},
     )

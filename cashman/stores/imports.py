@@ -2,7 +2,8 @@
 duplicates skipped, and a seed (`flask demo`, `flask seed`).
 
 A row with an `id` is a duplicate when the user has that id (whatever its content). A row
-without one is a duplicate of a stored row of the same type, date, amount and description: the
+without one is a duplicate of a stored row of the same account, type, date, amount and
+description: the
 n-th such row of the file matches the n-th stored one, so a file with three identical coffees
 against two stored creates one. Stored means stored before the import: rows it creates match
 nothing. The user's write lock is taken before the first batch is written (a file refused in its
@@ -13,35 +14,39 @@ versions are consecutive.
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
+from uuid import UUID
 
+from marshmallow import ValidationError
 from sqlalchemy import bindparam, func, select
 
 from ..database import request_connection
+from ..errors import flat_messages
 from ..models import Kind, Transaction
-from ..money import to_cents
+from .accounts import AccountStore, priced
 from .ledger import Ledger
 
-Key = tuple[Kind, date, int, str]  # type, date, amount in cents, description
-
+Key = tuple[UUID, Kind, date, int, str]  # account, type, date, amount in minor units, description
+KEYED_BY = (
+    Transaction.account_id,
+    Transaction.type,
+    Transaction.date,
+    Transaction.amount_minor,
+    Transaction.description,
+)
 STORED_ON = (
-    select(
-        Transaction.type,
-        Transaction.date,
-        Transaction.amount_cents,
-        Transaction.description,
-        func.count(),
-    )
+    select(*KEYED_BY, func.count())
     .where(
         Transaction.user_id == bindparam("user_id"),
         Transaction.date.in_(bindparam("dates", expanding=True)),
         Transaction.created_version <= bindparam("before"),
     )
-    .group_by(Transaction.type, Transaction.date, Transaction.amount_cents, Transaction.description)
+    .group_by(*KEYED_BY)
 )
 
 
 def key_of(kind: Kind, content: dict[str, Any]) -> Key:
-    return (kind, content["date"], to_cents(content["amount"]), content["description"])
+    amount, description = content["amount_minor"], content["description"]
+    return (content["account_id"], kind, content["date"], amount, description)
 
 
 class Import:
@@ -49,10 +54,23 @@ class Import:
 
     def __init__(self, user_id: int) -> None:
         self.ledger = Ledger(user_id)
+        self.accounts = AccountStore(user_id)
         self.before: int | None = None  # the counter when the lock was taken, at the first batch
         self.unmatched: dict[Key, int] = {}  # stored rows no row of the file has matched yet
         self.dates_read: set[date] = set()
         self.created = self.skipped_duplicates = 0
+
+    def priced(
+        self, kind: Kind, fields: dict[str, Any], account_id: UUID | None
+    ) -> tuple[Kind, dict[str, Any]] | dict[str, list[str]]:
+        """A valid row in its account (its `account_id`, the file's, or the default), or why
+        it does not fit there."""
+        if account_id is not None:
+            fields = {"account_id": account_id, **fields}
+        try:
+            return kind, self.accounts.new_row(fields)
+        except ValidationError as error:
+            return flat_messages(error.messages)
 
     def add(self, rows: list[tuple[Kind, dict[str, Any]]]) -> None:
         """Create the rows that are no duplicates, in one executemany."""
@@ -95,18 +113,22 @@ class Import:
         if not dates:
             return
         bound = {"user_id": self.ledger.user_id, "dates": sorted(dates), "before": self.before}
-        for kind, day, cents, description, count in request_connection().execute(STORED_ON, bound):
-            self.unmatched[(kind, day, cents, description)] = count
+        for *key, count in request_connection().execute(STORED_ON, bound):
+            self.unmatched[tuple(key)] = count
         self.dates_read |= dates
 
 
 def seed_rows(user_id: int, rows: Iterable[tuple[Kind, dict[str, Any]]], batch: int = 5000) -> int:
     """Create every row (no duplicate check) under the user's next versions, a batch at a time,
-    and commit; return how many (`flask demo`, `flask seed`)."""
+    and commit; return how many (`flask demo`, `flask seed`). A row goes into its
+    `account_id` (of its `currency`), else the default account."""
     ledger = Ledger(user_id)
     start = ledger.lock()
-    for count, (kind, content) in enumerate(rows, start=1):
-        ledger.stage(kind, content)
+    default = AccountStore(user_id).default()
+    for count, (kind, fields) in enumerate(rows, start=1):
+        account_id = fields.get("account_id", default.public_id)
+        currency = fields.get("currency", default.currency)
+        ledger.stage(kind, priced(fields, account_id, currency))
         if count % batch == 0:
             ledger.write_staged()
     created = ledger.knowledge - start

@@ -5,8 +5,8 @@ database transaction, on either engine.
   the user's row, whose lock orders the user's writers until the commit; a writer that must
   read under that lock first takes it with `lock()`. Later versions are counted here and the
   counter is set once, at `commit()`.
-- **Running totals** (count and sum per kind) are added up here and written at `commit()`, one
-  upsert per kind touched.
+- **Running totals** (count and sum per account and kind) are added up here and written at
+  `commit()`, one upsert per account and kind touched.
 - **Tombstones**: a delete leaves one; `commit()` forgets those older than SYNC_RETENTION_DAYS.
 
 A new kind of row or a new running total is a change to this module and its statements'.
@@ -24,8 +24,7 @@ from ..database import db, write_connection
 from ..errors import TokenRefused
 from ..filters import fold
 from ..i18n import _
-from ..models import CONTENT, Kind, Transaction, new_public_id
-from ..money import to_cents
+from ..models import ACCOUNT_CONTENT, CONTENT, Account, Kind, Transaction, new_public_id
 from . import ledger_statements as sql
 
 
@@ -38,7 +37,8 @@ class AccountGone(TokenRefused):
 
 
 def same_content(row: Row, kind: Kind, content: dict[str, Any]) -> bool:
-    """Whether the row already is what `content` (every CONTENT field, signed) describes."""
+    """Whether the row already is what `content` (every CONTENT field, the amount signed and
+    in minor units) describes."""
     return row.type is kind and all(row._mapping[name] == content[name] for name in CONTENT)
 
 
@@ -49,7 +49,8 @@ class Ledger:
         self.user_id = user_id
         self._stored: int | None = None  # the user's counter as written, once locked
         self._knowledge: int | None = None  # the last version handed out
-        self._totals: dict[Kind, list[int]] = {}  # count and cents to add, per kind
+        # The count and minor units to add, per account and kind.
+        self._totals: dict[tuple[uuid.UUID, Kind], list[int]] = {}
         self._new_rows: list[dict[str, Any]] = []
         self._deleted = False
 
@@ -90,15 +91,16 @@ class Ledger:
         values = self._new_row(kind, content, self._next_version())
         row = connection.execute(sql.insert_returning(connection.dialect.name), values).first()
         if row is not None:
-            self._add_to_totals(kind, 1, values["amount_cents"])
+            self._add_to_totals(values["account_id"], kind, 1, values["amount_minor"])
         return row
 
     def stage(self, kind: Kind, content: dict[str, Any]) -> int:
         """Queue a new row whose id the user does not have; queued rows go in one executemany
         (`write_staged`, or at the commit). Returns its version."""
         version = self._next_version()
-        self._new_rows.append(self._new_row(kind, content, version))
-        self._add_to_totals(kind, 1, self._new_rows[-1]["amount_cents"])
+        values = self._new_row(kind, content, version)
+        self._new_rows.append(values)
+        self._add_to_totals(values["account_id"], kind, 1, values["amount_minor"])
         return version
 
     def write_staged(self, returning: bool = False) -> list[Row]:
@@ -113,13 +115,11 @@ class Ledger:
         return write_connection().execute(sql.INSERT_MANY, new_rows).all()
 
     def update(self, row: Row, changes: dict[str, Any]) -> Row | None:
-        """Give the row these (real) changes under the next version; None if it is no longer
-        the version read."""
+        """Give the row these (real) changes of CONTENT fields under the next version (another
+        account must be of the row's currency); None if it is no longer the version read."""
         values = dict(changes)
         if "description" in values:
             values["search_text"] = fold(values["description"])
-        if "amount" in values:
-            values["amount_cents"] = to_cents(values.pop("amount"))
         version = self._next_version()
         statement = (
             update(Transaction)
@@ -128,8 +128,9 @@ class Ledger:
             .returning(*Transaction.listed())
         )
         written = write_connection().execute(statement).first()
-        if written is not None and "amount_cents" in values:
-            self._add_to_totals(row.type, 0, values["amount_cents"] - to_cents(row.amount))
+        if written is not None and {"amount_minor", "account_id"} & values.keys():
+            self._add_to_totals(row.account_id, row.type, -1, -row.amount_minor)
+            self._add_to_totals(written.account_id, row.type, 1, written.amount_minor)
         return written
 
     def delete(self, row: Row) -> int | None:
@@ -140,7 +141,7 @@ class Ledger:
         result = connection.execute(delete(Transaction).where(*_version_of(self.user_id, row)))
         if result.rowcount == 0:
             return None
-        self._add_to_totals(row.type, -1, -to_cents(row.amount))
+        self._add_to_totals(row.account_id, row.type, -1, -row.amount_minor)
         tombstone = {"public_id": row.public_id, "type": row.type, "version": version}
         connection.execute(
             sql.bury(connection.dialect.name),
@@ -163,13 +164,56 @@ class Ledger:
             connection.execute(sql.MOVE_ONE, moves)
         return len(row_ids)
 
+    def open_account(self, content: dict[str, Any], is_default: bool = False) -> uuid.UUID:
+        """Insert an account (under its `id` if named) at the next version; the caller has
+        checked under `lock()` that the id and the name are free. Returns its id."""
+        version = self._next_version()
+        now = datetime.now(UTC)
+        values = {name: content[name] for name in ACCOUNT_CONTENT}
+        values |= {"public_id": content.get("id") or new_public_id(), "user_id": self.user_id}
+        values |= {"name_key": fold(content["name"]), "is_default": is_default}
+        values |= {"created_at": now, "updated_at": now, "version": version}
+        write_connection().execute(sql.OPEN_ACCOUNT, {**values, "created_version": version})
+        return values["public_id"]
+
+    def update_account(self, account: Row, changes: dict[str, Any]) -> int:
+        """Give the account these (real) changes under the next version, under `lock()`."""
+        values = dict(changes)
+        if "name" in values:
+            values["name_key"] = fold(values["name"])
+        version = self._next_version()
+        write_connection().execute(
+            update(Account)
+            .where(Account.user_id == self.user_id, Account.public_id == account.public_id)
+            .values(**values, updated_at=datetime.now(UTC), version=version)
+        )
+        return version
+
+    def delete_account(self, account: Row) -> int:
+        """Delete an account that holds no row, under `lock()`, and leave its tombstone."""
+        version = self._next_version()
+        connection = write_connection()
+        connection.execute(
+            delete(Account).where(
+                Account.user_id == self.user_id, Account.public_id == account.public_id
+            )
+        )
+        tombstone = {"public_id": account.public_id, "version": version}
+        connection.execute(
+            sql.bury_account(connection.dialect.name),
+            {"user_id": self.user_id, **tombstone, "deleted_at": datetime.now(UTC)},
+        )
+        self._deleted = True
+        return version
+
     def commit(self) -> None:
         """Write what is queued, the totals, the counter and the tombstones' pruning, then
         commit the request's transaction."""
         self.write_staged()
         connection = write_connection()
-        for kind, (count, cents) in self._totals.items():
-            bound = {"user_id": self.user_id, "type": kind, "count": count, "amount_cents": cents}
+        for (account_id, kind), (count, minor) in self._totals.items():
+            bound = {"user_id": self.user_id, "account_id": account_id, "type": kind}
+            bound |= {"count": count, "amount_minor": minor}
             connection.execute(sql.totals_upsert(connection.dialect.name), bound)
         if self._knowledge != self._stored:
             bound = {"user_id": self.user_id, "knowledge": self._knowledge}
@@ -202,20 +246,21 @@ class Ledger:
             db.session.rollback()
             raise AccountGone()
 
-    def _add_to_totals(self, kind: Kind, count: int, cents: int) -> None:
-        totals = self._totals.setdefault(kind, [0, 0])
+    def _add_to_totals(self, account_id: uuid.UUID, kind: Kind, count: int, minor: int) -> None:
+        totals = self._totals.setdefault((account_id, kind), [0, 0])
         totals[0] += count
-        totals[1] += cents
+        totals[1] += minor
 
     def _new_row(self, kind: Kind, content: dict[str, Any], version: int) -> dict[str, Any]:
         """The column values of a new row (under its `id`, if the client named it)."""
         now = datetime.now(UTC)
-        values = {name: content[name] for name in CONTENT if name != "amount"}
+        values = {name: content[name] for name in CONTENT}
         return values | {
             "public_id": content.get("id") or new_public_id(),
             "user_id": self.user_id,
             "type": kind,
-            "amount_cents": to_cents(content["amount"]),
+            "currency": content["currency"],
+            "transfer_id": content.get("transfer_id"),
             "search_text": fold(content["description"]),
             "created_at": now,
             "updated_at": now,

@@ -6,11 +6,29 @@ from datetime import UTC, datetime
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Connection, Insert, Select, bindparam, case, delete, insert, literal, select
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Select,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy import update as update_statement
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..models import DeletedTransaction, Transaction, TransactionTotal, User
+from ..models import (
+    Account,
+    DeletedAccount,
+    DeletedTransaction,
+    Transaction,
+    TransactionTotal,
+    User,
+)
 
 # The user's change counter: counting a change takes the lock that orders the user's writers.
 COUNT_A_CHANGE = (
@@ -70,12 +88,12 @@ def insert_returning(dialect_name: str) -> Insert:
 
 
 def adding_to_totals(statement: Insert) -> Insert:
-    """An INSERT into the running totals that adds to a total the user has already."""
+    """An INSERT into the running totals that adds to a total the account has already."""
     return statement.on_conflict_do_update(
-        index_elements=["user_id", "type"],
+        index_elements=["user_id", "account_id", "type"],
         set_={
             "count": TransactionTotal.count + statement.excluded.count,
-            "amount_cents": TransactionTotal.amount_cents + statement.excluded.amount_cents,
+            "amount_minor": TransactionTotal.amount_minor + statement.excluded.amount_minor,
         },
     )
 
@@ -109,11 +127,12 @@ def create_at_next_version() -> Select:
         .returning(*Transaction.listed())
         .cte("created")
     )
+    value = {name: values[names.index(name)] for name in ("user_id", "account_id", "type")}
     totals = adding_to_totals(
         postgresql.insert(TransactionTotal).from_select(
-            ["user_id", "type", "count", "amount_cents"],
-            select(values[names.index("user_id")], values[names.index("type")], literal(1))
-            .add_columns(values[names.index("amount_cents")])
+            ["user_id", "account_id", "type", "count", "amount_minor"],
+            select(value["user_id"], value["account_id"], value["type"], literal(1))
+            .add_columns(values[names.index("amount_minor")])
             .select_from(created),
         )
     ).cte("totals")
@@ -135,13 +154,54 @@ def forget_old_tombstones(connection: Connection, user_id: int) -> None:
     version (GET /sync answers 410 below it); every delete's commit does it, so pruning needs
     no schedule."""
     cutoff = datetime.now(UTC) - current_app.config["SYNC_RETENTION_DAYS"]
-    forgotten = connection.execute(
-        delete(DeletedTransaction)
-        .where(DeletedTransaction.user_id == user_id, DeletedTransaction.deleted_at < cutoff)
-        .returning(DeletedTransaction.version)
-    ).scalars()
+    forgotten = [
+        version
+        for tombstone in (DeletedTransaction, DeletedAccount)
+        for version in connection.execute(
+            delete(tombstone)
+            .where(tombstone.user_id == user_id, tombstone.deleted_at < cutoff)
+            .returning(tombstone.version)
+        ).scalars()
+    ]
     if (newest := max(forgotten, default=None)) is not None:
         raised = case((User.forgotten_through < newest, newest), else_=User.forgotten_through)
         connection.execute(
             update_statement(User).where(User.id == user_id).values(forgotten_through=raised)
         )
+
+
+# Accounts: written under the user's versions like rows; each answer reads its balance.
+BALANCE_MINOR = (
+    select(func.coalesce(func.sum(TransactionTotal.amount_minor), 0))
+    .where(
+        TransactionTotal.user_id == Account.user_id,
+        TransactionTotal.account_id == Account.public_id,
+    )
+    .correlate(Account)
+    .scalar_subquery()
+)
+ACCOUNT_ANSWERED = (
+    *Account.listed(),
+    (Account.opening_balance_minor + BALANCE_MINOR).label("balance_minor"),
+)
+OPEN_ACCOUNT = insert(Account)
+FIND_ACCOUNTS = select(*ACCOUNT_ANSWERED).where(Account.user_id == bindparam("user_id"))
+THE_ACCOUNT = (Account.user_id == bindparam("user_id"), Account.public_id == bindparam("public_id"))
+HOLDS_ROWS = (
+    select(Transaction.id)
+    .where(
+        Transaction.user_id == bindparam("user_id"),
+        Transaction.account_id == bindparam("public_id"),
+    )
+    .limit(1)
+)
+
+
+@cache
+def bury_account(dialect_name: str) -> Insert:
+    """INSERT an account's tombstone (an id deleted before gets the new one)."""
+    statement = dialect(dialect_name).insert(DeletedAccount)
+    return statement.on_conflict_do_update(
+        index_elements=["user_id", "public_id"],
+        set_={name: statement.excluded[name] for name in ("version", "deleted_at")},
+    )

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Select, bindparam, case, extract, func, select, tuple_
 
 from ..filters import Filters, fold
-from ..models import Transaction, TransactionTotal
-from ..money import from_cents
+from ..models import Account, Kind, Transaction, TransactionTotal
+from ..money import from_minor
 
 # Newest date first; within a day, the most recently created first.
 NEWEST_FIRST = (Transaction.date.desc(), Transaction.created_version.desc())
@@ -32,7 +32,19 @@ def _split_sum(cents: Any) -> tuple[Any, Any]:
     return _sum(case((cents > 0, cents), else_=0)), _sum(case((cents < 0, cents), else_=0))
 
 
-ROW_SUMS = (*_split_sum(Transaction.amount_cents), func.count())
+ROW_SUMS = (*_split_sum(Transaction.amount_minor), func.count())
+# Incomes and expenses: what totals count (a transfer's legs only move money).
+SPENDING = (Kind.INCOME, Kind.EXPENSE)
+TOTALS_OF_ACCOUNTS = (
+    select()
+    .select_from(TransactionTotal)
+    .join(
+        Account,
+        (Account.user_id == TransactionTotal.user_id)
+        & (Account.public_id == TransactionTotal.account_id),
+    )
+    .where(TransactionTotal.user_id == bindparam("user_id"))
+)
 # The reads, by name. Each is narrowed to one user and completed with the filters a request uses.
 READS: dict[str, Callable[[], Select]] = {
     "item": lambda: select(*Transaction.listed()).where(
@@ -40,12 +52,25 @@ READS: dict[str, Callable[[], Select]] = {
     ),
     "page": lambda: select(*Transaction.listed()).order_by(*NEWEST_FIRST).limit(bindparam("limit")),
     "count": lambda: select(func.count()).select_from(Transaction),
-    "sums": lambda: select(*ROW_SUMS),
-    "month": lambda: select(*MONTH, *ROW_SUMS).group_by(*MONTH),
-    "category": lambda: select(Transaction.category, *ROW_SUMS).group_by(Transaction.category),
-    "running": lambda: select(
-        *_split_sum(TransactionTotal.amount_cents), _sum(TransactionTotal.count)
-    ).where(TransactionTotal.user_id == bindparam("user_id")),
+    "sums": lambda: select(*ROW_SUMS).where(Transaction.type.in_(SPENDING)),
+    "month": lambda: (
+        select(*MONTH, *ROW_SUMS).where(Transaction.type.in_(SPENDING)).group_by(*MONTH)
+    ),
+    "category": lambda: (
+        select(Transaction.category, *ROW_SUMS)
+        .where(Transaction.type.in_(SPENDING))
+        .group_by(Transaction.category)
+    ),
+    "category_currency": lambda: (
+        select(Transaction.category, Transaction.currency, *ROW_SUMS)
+        .where(Transaction.type.in_(SPENDING))
+        .group_by(Transaction.category, Transaction.currency)
+    ),
+    # From the accounts' running totals: constant time whatever the rows.
+    "running": lambda: TOTALS_OF_ACCOUNTS.add_columns(
+        *_split_sum(TransactionTotal.amount_minor), _sum(TransactionTotal.count)
+    ).where(TransactionTotal.type.in_(SPENDING)),
+    "running_count": lambda: TOTALS_OF_ACCOUNTS.add_columns(_sum(TransactionTotal.count)),
 }
 # What each filter adds to the WHERE clause; its value is bound under the same name.
 NARROWING = {
@@ -54,6 +79,8 @@ NARROWING = {
     "date_to": lambda: Transaction.date <= bindparam("date_to"),
     "category": lambda: Transaction.category == bindparam("category"),
     "text": lambda: Transaction.search_text.contains(bindparam("text"), escape=LIKE_ESCAPE),
+    "account_id": lambda: Transaction.account_id == bindparam("account_id"),
+    "currency": lambda: Transaction.currency == bindparam("currency"),
     "after": lambda: (
         tuple_(Transaction.date, Transaction.created_version)
         < tuple_(
@@ -64,12 +91,20 @@ NARROWING = {
 }
 
 
+# What a narrowing of the running totals adds (only these can narrow them: Filters.by_account).
+TOTALS_NARROWING = {
+    "kind": lambda: TransactionTotal.type == bindparam("kind"),
+    "account_id": lambda: TransactionTotal.account_id == bindparam("account_id"),
+    "currency": lambda: Account.currency == bindparam("currency"),
+}
+
+
 @cache
 def statement(read: str, narrowed_by: tuple[str, ...]) -> Select:
     """The statement of a read with these filters, built once per process."""
     query = READS[read]()
-    if read == "running":  # a user's running totals, of one kind or of both
-        return query.where(TransactionTotal.type == bindparam("kind")) if narrowed_by else query
+    if read.startswith("running"):  # the running totals of the user's accounts
+        return query.where(*(TOTALS_NARROWING[name]() for name in narrowed_by))
     query = query.where(Transaction.user_id == bindparam("user_id"))
     return query.where(*(NARROWING[name]() for name in narrowed_by))
 
@@ -100,21 +135,23 @@ def _literal_like(text: str) -> str:
 
 @dataclass(frozen=True)
 class Totals:
-    """Sums kept in integer cents (expenses negative), shown as exact amounts."""
+    """Sums of one currency kept in its minor units (expenses negative), shown as exact
+    amounts."""
 
-    income_cents: int
-    expense_cents: int
+    currency: str
+    income_minor: int
+    expense_minor: int
     count: int
     key: str | None = None  # the month or category of a summary group
 
     @property
     def income(self) -> Decimal:
-        return from_cents(self.income_cents)
+        return from_minor(self.income_minor, self.currency)
 
     @property
     def expenses(self) -> Decimal:
-        return from_cents(self.expense_cents)
+        return from_minor(self.expense_minor, self.currency)
 
     @property
     def balance(self) -> Decimal:
-        return from_cents(self.income_cents + self.expense_cents)
+        return from_minor(self.income_minor + self.expense_minor, self.currency)

@@ -12,10 +12,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from marshmallow import ValidationError
 from sqlalchemy import Row
 
+from ..errors import flat_messages
 from ..i18n import _
 from ..models import CONTENT, Kind
+from .accounts import AccountStore
 from .ledger import Ledger, same_content
 
 
@@ -52,6 +55,7 @@ class SyncBatch:
 
     def __init__(self, user_id: int) -> None:
         self.ledger = Ledger(user_id)
+        self.accounts = AccountStore(user_id)
         self.rows: dict[UUID, Row | None] = {}
         self.staged: set[UUID] = set()
 
@@ -78,16 +82,24 @@ class SyncBatch:
         if change.id in self.staged:
             self._write_staged()
         row = self.rows.get(change.id)
-        if change.op == "delete":
-            return self._delete(row, change)
-        return self._upsert(row, change)
+        if row is not None and row.type is Kind.TRANSFER:
+            return Outcome(
+                change.id, "invalid", errors={"id": [_("This row is part of a transfer.")]}
+            )
+        try:
+            if change.op == "delete":
+                return self._delete(row, change)
+            return self._upsert(row, change)
+        except ValidationError as error:  # the fields do not fit the account
+            return Outcome(change.id, "invalid", errors=flat_messages(error.messages))
 
     def _upsert(self, row: Row | None, change: ClientChange) -> Outcome:
         if row is None:
             if change.base_version is not None:  # the client saw a row deleted since
                 return Outcome(change.id, "conflict")
             today = datetime.now(UTC).date()
-            content = {"category": None, "date": today, **change.fields, "id": change.id}
+            fields = {"category": None, "date": today, **change.fields, "id": change.id}
+            content = self.accounts.new_row(fields)
             self.staged.add(change.id)
             return Outcome(change.id, "created", version=self.ledger.stage(change.kind, content))
         if row.type is not change.kind:
@@ -95,7 +107,8 @@ class SyncBatch:
             return Outcome(
                 change.id, "invalid", errors={"type": [message.format(kind=row.type.name)]}
             )
-        content = {name: change.fields.get(name, row._mapping[name]) for name in CONTENT}
+        priced = self.accounts.changed_row(row, change.fields)
+        content = {name: priced.get(name, row._mapping[name]) for name in CONTENT}
         if same_content(row, change.kind, content):
             return Outcome(change.id, "unchanged")
         if change.base_version != row.version:

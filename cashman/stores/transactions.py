@@ -54,23 +54,27 @@ class TransactionStore:
         return row
 
     def count(self, filters: Filters) -> int:
-        """How many rows match; constant time when only the kind narrows them."""
-        if filters.only_kind:
-            return self.totals(filters).count
-        return self._read("count", filters).scalar_one()
+        """How many rows match; constant time when only the kind, account or currency narrow
+        them."""
+        read = "running_count" if filters.by_account else "count"
+        return int(self._read(read, filters).scalar_one())
 
     def totals(self, filters: Filters) -> Totals:
-        """Income, expenses and count of the matching rows, summed by the database in cents."""
-        read = "running" if filters.only_kind else "sums"
-        return Totals(*(int(value) for value in self._read(read, filters).one()))
+        """Income, expenses and their count of the matching rows in `filters.currency`, summed
+        by the database in minor units (a transfer's legs are neither)."""
+        read = "running" if filters.by_account else "sums"
+        sums = (int(value) for value in self._read(read, filters).one())
+        return Totals(filters.currency, *sums)
 
     def summary(self, group: str, filters: Filters) -> list[Totals]:
-        """Totals per month ("2026-11") or per category (None: uncategorised), ordered by key."""
+        """Totals in `filters.currency` per month ("2026-11") or per category (None:
+        uncategorised), ordered by key."""
         keys = len(MONTH) if group == "month" else 1
         groups = []
         for row in self._read(group, filters):
             key = f"{int(row[0]):04d}-{int(row[1]):02d}" if group == "month" else row[0]
-            groups.append(Totals(*(int(value) for value in row[keys:]), key=key))
+            sums = (int(value) for value in row[keys:])
+            groups.append(Totals(filters.currency, *sums, key=key))
         # Sorted here, not by the database, so that every engine's collation gives one order.
         return sorted(groups, key=lambda group: (group.key is None, group.key or ""))
 

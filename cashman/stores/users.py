@@ -1,11 +1,13 @@
 """Users: found by name whatever its case and created (before anyone is known), and the
-caller's own account, read and deleted."""
+caller's own user, read and deleted."""
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..database import db
-from ..models import User
+from ..models import AccountKind, User
+from .ledger import Ledger
 
 
 def find_user(username: str) -> User | None:
@@ -13,15 +15,21 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
-def add_user(username: str, password_hash: str) -> User | None:
-    """Create an account; None when the name is taken (in any case)."""
+def add_user(username: str, password_hash: str, currency: str | None = None) -> User | None:
+    """Create a user with their default account ("Main", checking, in `currency`, else
+    DEFAULT_CURRENCY: their first change); None when the name is taken (in any case)."""
     user = User(username=username, password_hash=password_hash)
     db.session.add(user)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return None
+    currency = currency or current_app.config["DEFAULT_CURRENCY"]
+    main = {"name": "Main", "kind": AccountKind.checking, "currency": currency}
+    ledger = Ledger(user.id)
+    ledger.open_account({**main, "opening_balance_minor": 0, "archived": False}, is_default=True)
+    ledger.commit()
     return user
 
 

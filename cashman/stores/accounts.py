@@ -1,0 +1,198 @@
+"""The per-user account store: one user's accounts with their balances, the account a new row
+goes into, and accounts opened, changed and deleted through the user's `Ledger`.
+
+Every account write takes the user's write lock first (the counter every change counts on),
+so the checks it makes (the id, the name, whether the account holds rows) stay true to its
+commit. Another user's account is the same as an absent one: a 404, or a 422 naming the field
+that gave its id.
+"""
+
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from marshmallow import ValidationError
+from sqlalchemy import Row
+from werkzeug.exceptions import Conflict, NotFound
+
+from ..currencies import minor_digits
+from ..database import request_connection, write_connection
+from ..errors import FieldErrors
+from ..filters import fold
+from ..i18n import _
+from ..models import ACCOUNT_CONTENT, Account
+from ..money import places, to_minor
+from . import ledger_statements as sql
+from .ledger import Ledger
+
+BY_NAME = (Account.name_key, Account.public_id)
+
+
+def archived_message() -> str:
+    return _("The account is archived.")
+
+
+def absent_message() -> str:
+    return _("The account does not exist.")
+
+
+def minor_units(amount: Decimal, currency: str, name: str = "amount") -> int:
+    """The amount in the currency's minor units; more decimals than the currency has is
+    refused naming the field (nothing is rounded)."""
+    digits = minor_digits(currency)
+    if places(amount) > digits:
+        message = _("An amount has at most {places} decimal places.").format(places=digits)
+        raise ValidationError({name: [message]})
+    return to_minor(amount, currency)
+
+
+def priced(fields: dict[str, Any], account_id: UUID, currency: str) -> dict[str, Any]:
+    """A row's fields as the ledger writes them in this account: `account_id`, `currency` and
+    the amount (if given) in the currency's minor units."""
+    content = {key: value for key, value in fields.items() if key != "amount"}
+    content |= {"account_id": account_id, "currency": currency}
+    if "amount" in fields:
+        content["amount_minor"] = minor_units(fields["amount"], currency)
+    return content
+
+
+class AccountStore:
+    """One user's accounts."""
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+
+    # Reading
+
+    def all(self, archived: bool | None = None) -> list[Row]:
+        """Every account with its balance, ordered by name whatever its case (`archived`:
+        only those that are, or are not)."""
+        query = sql.FIND_ACCOUNTS
+        if archived is not None:
+            query = query.where(Account.archived == archived)
+        found = request_connection().execute(query, {"user_id": self.user_id}).all()
+        return sorted(found, key=lambda account: (fold(account.name), str(account.public_id)))
+
+    def get(self, public_id: UUID) -> Row:
+        """One of the user's accounts with its balance, or a 404."""
+        account = self._find(public_id, request_connection())
+        if account is None:
+            raise NotFound()
+        return account
+
+    def default(self) -> Row:
+        """The user's default account."""
+        query = sql.FIND_ACCOUNTS.where(Account.is_default)
+        return request_connection().execute(query, {"user_id": self.user_id}).one()
+
+    def for_new_row(self, account_id: UUID | None, name: str = "account_id") -> Row:
+        """The account a new row goes into: the named one, or the default; an absent, another
+        user's or an archived account is refused naming the field."""
+        if account_id is None:
+            return self.default()
+        account = self._find(account_id, write_connection())
+        if account is None:
+            raise ValidationError({name: [absent_message()]})
+        if account.archived:
+            raise ValidationError({name: [archived_message()]})
+        return account
+
+    def new_row(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """A new row's fields priced in its account (`account_id`, else the default)."""
+        account = self.for_new_row(fields.get("account_id"))
+        return priced(_without_account(fields), account.public_id, account.currency)
+
+    def changed_row(self, row: Row, fields: dict[str, Any]) -> dict[str, Any]:
+        """A change's fields priced in the row's account, or in the one it moves to, which
+        must be of the row's currency."""
+        account_id = row.account_id
+        if fields.get("account_id") not in (None, row.account_id):
+            account = self.for_new_row(fields["account_id"])
+            if account.currency != row.currency:
+                raise ValidationError({"account_id": [_("The account's currency differs.")]})
+            account_id = account.public_id
+        return priced(_without_account(fields), account_id, row.currency)
+
+    def holds_rows(self, public_id: UUID) -> bool:
+        bound = {"user_id": self.user_id, "public_id": public_id}
+        return write_connection().scalar(sql.HOLDS_ROWS, bound) is not None
+
+    # Writing
+
+    def ledger(self) -> Ledger:
+        return Ledger(self.user_id)
+
+    def open(self, content: dict[str, Any], is_default: bool = False) -> tuple[Row, bool]:
+        """Open an account under the client's `id` if it gives one; (account, created). The
+        same id with the same content is a retry (not created); with other content, or a name
+        the user has already, a 409."""
+        ledger = self.ledger()
+        ledger.lock()
+        if (public_id := content.get("id")) is not None:
+            existing = self._find(public_id, write_connection())
+            if existing is not None:
+                ledger.discard()
+                if all(existing._mapping[key] == content[key] for key in ACCOUNT_CONTENT):
+                    return existing, False
+                raise Conflict(_("You already have an account with this id and other content."))
+        self._refuse_taken_name(ledger, content["name"])
+        public_id = ledger.open_account(content, is_default)
+        ledger.commit()
+        return self.get(public_id), True
+
+    def change(self, account: Row, fields: dict[str, Any]) -> Row:
+        """Give the account the fields that differ (a default moves from the old one, which
+        changes too) and commit."""
+        changes = {key: value for key, value in fields.items() if account._mapping[key] != value}
+        if not changes:
+            return account
+        ledger = self.ledger()
+        ledger.lock()
+        if "name" in changes and fold(changes["name"]) != fold(account.name):
+            self._refuse_taken_name(ledger, changes["name"])
+        if "currency" in changes and self.holds_rows(account.public_id):
+            ledger.discard()
+            raise Conflict(_("The account holds transactions: its currency cannot change."))
+        if changes.get("is_default"):
+            old = self.default()
+            ledger.update_account(old, {"is_default": False})
+        ledger.update_account(account, changes)
+        ledger.commit()
+        return self.get(account.public_id)
+
+    def delete(self, account: Row) -> None:
+        """Delete an empty account that is not the default (a 409 otherwise) and commit."""
+        ledger = self.ledger()
+        ledger.lock()
+        if account.is_default:
+            ledger.discard()
+            raise Conflict(default_message())
+        if self.holds_rows(account.public_id):
+            ledger.discard()
+            raise Conflict(_("Archive it, or move its transactions first."))
+        ledger.delete_account(account)
+        ledger.commit()
+
+    # Helpers
+
+    def _find(self, public_id: UUID, connection: Any) -> Row | None:
+        query = sql.FIND_ACCOUNTS.where(Account.public_id == public_id)
+        return connection.execute(query, {"user_id": self.user_id}).first()
+
+    def _refuse_taken_name(self, ledger: Ledger, name: str) -> None:
+        query = sql.FIND_ACCOUNTS.where(Account.name_key == fold(name))
+        if write_connection().execute(query, {"user_id": self.user_id}).first() is not None:
+            ledger.discard()
+            raise FieldErrors(
+                {"name": [_("You already have an account with this name.")]},
+                409,
+                _("The account name is already taken."),
+            )
+
+
+def _without_account(fields: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in fields.items() if key != "account_id"}
+
+
+def default_message() -> str:
+    return _("Choose another default account first.")
