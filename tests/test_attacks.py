@@ -60,7 +60,7 @@ QUERY_ERRORS = {
         "Length must be between 1 and 64.",
     ),
     "q": (["/transactions", "/transactions.csv"], "Length must be between 1 and 255."),
-    "type": (["/transactions", "/transactions.csv"], "Must be one of: income, expense."),
+    "type": (["/transactions", "/transactions.csv"], "Must be one of: income, expense, transfer."),
     "limit": (["/transactions"], "Not a valid integer."),
     "cursor": (["/transactions"], "Not a valid cursor: use the one from the Link header."),
     "group": (["/summary"], "Must be one of: month, category."),

@@ -25,6 +25,7 @@ EXAMPLES = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 USERS = itertools.count()
+CURRENCY = "USD"  # every user's default account's (DEFAULT_CURRENCY): budgets and totals are in it
 
 # Any month a date can hold, often at a year's ends and at the calendar's (0001-01 and 9999-12
 # have a side without a month next to it).
@@ -160,6 +161,7 @@ def expected_plan(month: date, rows, budgets: dict) -> dict:
     order = sorted(listed - {None}) + ([None] if None in listed else [])
     return {
         "month": yyyy_mm(month),
+        "currency": CURRENCY,
         "categories": [
             {"category": name, **plan_line(budgeted[name], spent[name])} for name in order
         ],
@@ -181,6 +183,7 @@ def expected_categories(rows, budgets: dict) -> list[dict]:
     return [
         {
             "name": name,
+            "currency": CURRENCY,
             "count": totals[name]["count"],
             "income": money(totals[name]["income"]),
             "expenses": money(totals[name]["expenses"]),
@@ -205,7 +208,12 @@ def assert_answers(client, user, scenario: Scenario, rows, budgets: dict) -> Non
         assert exactly(plan) == exactly(expected_plan(month, rows, budgets))
     for (month, name), cents in budgets.items():
         budget = json_body(client.get(budget_path(month, name), headers=user.headers))
-        expected = {"month": yyyy_mm(month), "category": name, "amount": money(cents)}
+        expected = {
+            "month": yyyy_mm(month),
+            "category": name,
+            "currency": CURRENCY,
+            "amount": money(cents),
+        }
         assert exactly(budget) == exactly(expected)
     categories = json_body(client.get("/categories", headers=user.headers))
     assert exactly(categories) == exactly(expected_categories(rows, budgets))
@@ -275,7 +283,12 @@ def test_any_stored_name_can_be_budgeted_and_renamed(client, alice, name):
     budget = client.put(
         budget_path(date(2026, 11, 1), name), json={"amount": 5}, headers=alice.headers
     )
-    assert json_body(budget) == {"month": "2026-11", "category": name, "amount": money(500)}
+    assert json_body(budget) == {
+        "month": "2026-11",
+        "category": name,
+        "currency": CURRENCY,
+        "amount": money(500),
+    }
     renamed = client.patch(
         f"/categories/{quote(name, safe='')}", json={"name": "y"}, headers=alice.headers
     )

@@ -4,7 +4,15 @@ from decimal import Decimal as D
 from urllib.parse import quote
 
 import pytest
-from helpers import NOT_FOUND, add_row, assert_invalid_body, assert_problem, json_body
+from helpers import (
+    NOT_FOUND,
+    PASSWORD,
+    Account,
+    add_row,
+    assert_invalid_body,
+    assert_problem,
+    json_body,
+)
 
 MONTH = "2026-11"
 
@@ -45,9 +53,27 @@ def test_categories_list_transactions_and_budget_only_names_sorted_with_exact_to
     json_body(put_budget(client, alice, "Travel", "100"))
     response = client.get("/categories", headers=alice.headers)
     assert json_body(response) == [
-        {"name": "Food", "count": 3, "income": D("5.00"), "expenses": D("-12.60")},
-        {"name": "Salary", "count": 1, "income": D("1000.00"), "expenses": D("0.00")},
-        {"name": "Travel", "count": 0, "income": D("0.00"), "expenses": D("0.00")},
+        {
+            "name": "Food",
+            "currency": "USD",
+            "count": 3,
+            "income": D("5.00"),
+            "expenses": D("-12.60"),
+        },
+        {
+            "name": "Salary",
+            "currency": "USD",
+            "count": 1,
+            "income": D("1000.00"),
+            "expenses": D("0.00"),
+        },
+        {
+            "name": "Travel",
+            "currency": "USD",
+            "count": 0,
+            "income": D("0.00"),
+            "expenses": D("0.00"),
+        },
     ]
     assert response.headers["Cache-Control"] == "no-store"
     assert b'"expenses":-12.60' in response.data  # exact, two decimals
@@ -69,6 +95,7 @@ def test_renaming_moves_transactions_under_new_versions_and_sync_shows_them(clie
     response = client.patch("/categories/Cafe", json={"name": "  Coffee  "}, headers=alice.headers)
     assert json_body(response) == {
         "name": "Coffee",
+        "currency": "USD",
         "count": 2,
         "income": D("0.00"),
         "expenses": D("-5.00"),
@@ -93,17 +120,34 @@ def test_renaming_onto_a_used_name_merges_and_adds_budgets_of_the_same_month(cli
     response = client.patch("/categories/Cafe", json={"name": "Coffee"}, headers=alice.headers)
     assert json_body(response) == {
         "name": "Coffee",
+        "currency": "USD",
         "count": 2,
         "income": D("0.00"),
         "expenses": D("-7.00"),
     }
     assert json_body(client.get("/categories", headers=alice.headers)) == [
-        {"name": "Coffee", "count": 2, "income": D("0.00"), "expenses": D("-7.00")}
+        {
+            "name": "Coffee",
+            "currency": "USD",
+            "count": 2,
+            "income": D("0.00"),
+            "expenses": D("-7.00"),
+        }
     ]
     november = json_body(client.get("/budgets/2026-11/Coffee", headers=alice.headers))
-    assert november == {"month": "2026-11", "category": "Coffee", "amount": D("30.75")}
+    assert november == {
+        "month": "2026-11",
+        "category": "Coffee",
+        "currency": "USD",
+        "amount": D("30.75"),
+    }
     december = json_body(client.get("/budgets/2026-12/Coffee", headers=alice.headers))
-    assert december == {"month": "2026-12", "category": "Coffee", "amount": D("7.00")}
+    assert december == {
+        "month": "2026-12",
+        "category": "Coffee",
+        "currency": "USD",
+        "amount": D("7.00"),
+    }
     gone = client.get("/budgets/2026-11/Cafe", headers=alice.headers)
     assert_problem(gone, 404, "Not Found", NOT_FOUND)
 
@@ -113,11 +157,13 @@ def test_a_budget_only_category_can_be_renamed_without_a_version(client, alice):
     response = client.patch("/categories/Gifts", json={"name": "Presents"}, headers=alice.headers)
     assert json_body(response) == {
         "name": "Presents",
+        "currency": "USD",
         "count": 0,
         "income": D("0.00"),
         "expenses": D("0.00"),
     }
-    assert json_body(client.get("/sync", headers=alice.headers))["server_knowledge"] == 0
+    # The default account, made at registration, is the only change.
+    assert json_body(client.get("/sync", headers=alice.headers))["server_knowledge"] == 1
 
 
 @pytest.mark.parametrize("name", ["Eating out", "Food/Drink", "Café ☕", "100%", "a?b#c"])
@@ -128,6 +174,7 @@ def test_names_are_url_encoded_in_paths(client, alice, name):
     assert json_body(client.get(path, headers=alice.headers)) == {
         "month": MONTH,
         "category": name,
+        "currency": "USD",
         "amount": D("9.99"),
     }
     response = client.patch(
@@ -144,6 +191,7 @@ def test_renaming_to_the_same_name_changes_nothing(client, alice):
     response = client.patch("/categories/Food", json={"name": "Food"}, headers=alice.headers)
     assert json_body(response) == {
         "name": "Food",
+        "currency": "USD",
         "count": 1,
         "income": D("0.00"),
         "expenses": D("-1.00"),
@@ -179,10 +227,20 @@ def test_a_bad_rename_is_a_422_and_changes_nothing(client, alice, body, errors):
 
 def test_a_budget_is_set_replaced_read_and_deleted(client, alice):
     response = put_budget(client, alice, "Food", "300")
-    assert json_body(response) == {"month": MONTH, "category": "Food", "amount": D("300.00")}
+    assert json_body(response) == {
+        "month": MONTH,
+        "category": "Food",
+        "currency": "USD",
+        "amount": D("300.00"),
+    }
     assert b'"amount":300.00' in response.data
     response = put_budget(client, alice, "Food", "250.5")
-    assert json_body(response) == {"month": MONTH, "category": "Food", "amount": D("250.50")}
+    assert json_body(response) == {
+        "month": MONTH,
+        "category": "Food",
+        "currency": "USD",
+        "amount": D("250.50"),
+    }
     assert json_body(client.get("/budgets/2026-11/Food", headers=alice.headers))["amount"] == D(
         "250.5"
     )
@@ -206,6 +264,7 @@ def test_budgets_are_per_user(client, alice, bob):
     )
     assert month_plan(client, alice) == {
         "month": MONTH,
+        "currency": "USD",
         "categories": [],
         "total": {"budgeted": D("0.00"), "spent": D("0.00"), "available": D("0.00")},
     }
@@ -262,7 +321,12 @@ def test_a_budget_category_is_held_to_the_rules_of_a_transactions(client, alice)
         {"category": ["Must not contain the NUL character."]},
     )
     response = put_budget(client, alice, " Food ", "1")
-    assert json_body(response) == {"month": MONTH, "category": "Food", "amount": D("1.00")}
+    assert json_body(response) == {
+        "month": MONTH,
+        "category": "Food",
+        "currency": "USD",
+        "amount": D("1.00"),
+    }
 
 
 def test_a_month_sets_budgets_against_its_expenses(client, alice):
@@ -278,6 +342,7 @@ def test_a_month_sets_budgets_against_its_expenses(client, alice):
     add_row(client, alice, "incomes", amount="500", category="Food", date="2026-11-15")
     assert month_plan(client, alice) == {
         "month": MONTH,
+        "currency": "USD",
         "categories": [
             {
                 "category": "Books",
@@ -317,6 +382,7 @@ def test_a_month_without_budgets_or_expenses_is_empty(client, alice):
     response = client.get("/budgets/2026-11", headers=alice.headers)
     assert json_body(response) == {
         "month": MONTH,
+        "currency": "USD",
         "categories": [],
         "total": {"budgeted": D("0.00"), "spent": D("0.00"), "available": D("0.00")},
     }
@@ -357,3 +423,34 @@ def test_names_in_paths_are_trimmed_as_stored(client, alice):
         == "Food"
     )
     assert client.delete("/budgets/2026-11/%20Food%20", headers=alice.headers).status_code == 204
+
+
+def test_a_budget_is_in_the_default_accounts_currency_with_its_minor_digits(client):
+    body = {"username": "traveller", "password": PASSWORD, "currency": "JPY"}
+    json_body(client.post("/auth/register", json=body), 201)
+    login = {"username": "traveller", "password": PASSWORD}
+    tokens = json_body(client.post("/auth/login", json=login))
+    user = Account("", "traveller", tokens["access_token"], tokens["refresh_token"])
+    assert_invalid_body(
+        put_budget(client, user, "Food", "1000.5"),
+        {"amount": ["An amount has at most 0 decimal places."]},
+    )
+    response = put_budget(client, user, "Food", "1000")
+    assert json_body(response) == {
+        "month": MONTH,
+        "category": "Food",
+        "currency": "JPY",
+        "amount": 1000,
+    }
+    assert b'"amount":1000}' in response.data
+    expense(client, user, "250", "Food")
+    response = client.get(f"/budgets/{MONTH}", headers=user.headers)
+    assert json_body(response) == {
+        "month": MONTH,
+        "currency": "JPY",
+        "categories": [
+            {"category": "Food", "budgeted": 1000, "spent": -250, "available": 750},
+        ],
+        "total": {"budgeted": 1000, "spent": -250, "available": 750},
+    }
+    assert b'"available":750}' in response.data

@@ -51,18 +51,21 @@ def test_seed_creates_a_user_with_realistic_rows_and_right_totals_and_versions(a
     tokens = json_body(login(client, "sam", "sam-password"))
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     rows, since = [], 0
-    while True:  # every row through the sync feed: versions 1 to 1000, once each
+    # Every row through the sync feed: versions 2 to 1001, once each (version 1 is the default
+    # account made at registration, the user's first change).
+    while True:
         page = json_body(client.get(f"/sync?since={since}&limit=1000", headers=headers))
         rows += page["changed"]
         since = page["server_knowledge"]
         if not page["has_more"]:
             break
-    assert since == 1000
-    assert sorted(row["version"] for row in rows) == list(range(1, 1001))
+    assert since == 1001
+    assert sorted(row["version"] for row in rows) == list(range(2, 1002))
     income = sum(row["amount"] for row in rows if row["type"] == "INCOME")
     expenses = sum(row["amount"] for row in rows if row["type"] == "EXPENSE")
     running = json_body(client.get("/balance", headers=headers))  # the running totals
     assert running == {
+        "currency": "USD",
         "income": income,
         "expenses": expenses,
         "balance": income + expenses,

@@ -1,20 +1,26 @@
-"""Each limit and pattern is declared once (cashman/schemas/sizes.py, schemas/fields.py): the
-validators, the error texts in every language and the OpenAPI document follow it."""
+"""Each limit and pattern is declared once (cashman/schemas/sizes.py, schemas/fields.py; a
+currency's minor digits: Babel's data, read by cashman/currencies.py): the validators, the error
+texts in every language and the OpenAPI document follow it."""
 
 import re
+from decimal import Decimal
 
 import pytest
-from helpers import assert_problem, json_body
+from babel.numbers import get_currency_precision
+from helpers import PASSWORD, assert_problem, json_body
 from marshmallow import ValidationError
 
+from cashman import currencies
 from cashman.edge import MIB
 from cashman.i18n import LANGUAGES
 from cashman.models import Budget, IdempotencyRecord
+from cashman.money import from_minor, to_minor
 from cashman.resources.imports import TransactionImport
 from cashman.schemas import fields as schema_fields
 from cashman.schemas import sizes
 from cashman.schemas.fields import IDEMPOTENCY_KEY, MONTH_PATTERN, USERNAME_PATTERN, Month
 from cashman.schemas.imports import MAX_ROWS
+from cashman.stores.accounts import minor_units
 
 
 @pytest.fixture
@@ -22,21 +28,65 @@ def document(app) -> dict:
     return app.extensions["openapi"]
 
 
+@pytest.fixture
+def digits_from_babel():
+    """Forget the minor digits read so far, before and after the test (they are cached)."""
+    currencies.minor_digits.cache_clear()
+    yield
+    currencies.minor_digits.cache_clear()
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_error_texts_take_the_limits_they_name(app, monkeypatch, language):
-    """Every catalog has the placeholder: a changed limit changes the text in each language."""
+def test_error_texts_take_the_limits_they_name(app, monkeypatch, digits_from_babel, language):
+    """Every catalog has the placeholder: a changed limit changes the text in each language.
+
+    A currency's minor digits are declared once, by Babel's data (cashman.currencies): changed
+    there, the check of an amount, its text, and the minor units stored and answered follow."""
     monkeypatch.setattr(schema_fields, "IDEMPOTENCY_KEY_LENGTH", 77)
     monkeypatch.setattr(schema_fields, "MAX_ABS_AMOUNT", sizes.MAX_ABS_AMOUNT * 10)
-    monkeypatch.setattr(schema_fields, "AMOUNT_PLACES", 9)
+    monkeypatch.setattr(currencies, "get_currency_precision", lambda code: 9)
     money = schema_fields.Money()
     with app.test_request_context(headers={"Accept-Language": language.replace("_", "-")}):
         assert "77" in schema_fields.idempotency_key_message()
         with pytest.raises(ValidationError) as too_large:
             money.deserialize(sizes.MAX_ABS_AMOUNT * 100)
         assert "10000000000000" in str(too_large.value)
+        assert minor_units(Decimal("0.000000001"), "USD") == 1
         with pytest.raises(ValidationError) as too_precise:
-            money.deserialize("0.001")
+            minor_units(Decimal("0.0000000001"), "USD")
+        assert list(too_precise.value.messages) == ["amount"]
         assert " 9 " in str(too_precise.value)
+    assert to_minor(Decimal("1.5"), "USD") == 1500000000
+    assert str(from_minor(1500000000, "USD")) == "1.500000000"
+
+
+# A currency's digits as Babel's data has them, and an amount with one more in each language.
+ONE_TOO_MANY = [("USD", "0.001", 2), ("EUR", "0.001", 2), ("JPY", "0.1", 0), ("KWD", "0.0001", 3)]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("currency", "amount", "digits"), ONE_TOO_MANY)
+def test_the_decimals_refused_are_the_currencys_in_every_language(
+    client, language, currency, amount, digits
+):
+    assert currencies.minor_digits(currency) == get_currency_precision(currency) == digits
+    username = f"user_{currency.lower()}"
+    body = {"username": username, "password": PASSWORD, "currency": currency}
+    json_body(client.post("/auth/register", json=body), 201)
+    login = {"username": username, "password": PASSWORD}
+    token = json_body(client.post("/auth/login", json=login))["access_token"]
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept-Language": language.replace("_", "-"),
+    }
+    response = client.post(
+        "/expenses", json={"description": "x", "amount": amount}, headers=headers
+    )
+    assert response.status_code == 422, response.get_data(as_text=True)
+    [message] = response.get_json()["errors"]["amount"]
+    assert f" {digits} " in message
+    if language == "en":
+        assert message == f"An amount has at most {digits} decimal places."
 
 
 def test_an_idempotency_key_is_refused_past_the_declared_length(client, alice):

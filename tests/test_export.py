@@ -8,7 +8,14 @@ from helpers import add_row, assert_problem
 
 from cashman.stores import transactions as store
 
-HEADER = "id,type,date,description,amount,category,created_at\r\n"
+HEADER = "id,type,date,description,amount,category,created_at,account_id,transfer_id\r\n"
+
+
+def default_account_id(client, account) -> str:
+    """The id of the account's default account, as `GET /auth/me` gives it."""
+    response = client.get("/auth/me", headers=account.headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["default_account_id"]
 
 
 def export(client, account, url="/transactions.csv", **headers):
@@ -26,10 +33,11 @@ def test_export_has_the_header_and_one_record_per_row_newest_first(client, alice
         client, alice, description="Salary", amount=5000, category="work", date="2026-11-01"
     )
     pizza = add_row(client, alice, "expenses", description="pizza", amount=50, date="2026-11-02")
+    main = default_account_id(client, alice)
     assert export(client, alice) == (
         HEADER
-        + f"{pizza['id']},EXPENSE,2026-11-02,pizza,-50.00,,{pizza['created_at']}\r\n"
-        + f"{salary['id']},INCOME,2026-11-01,Salary,5000.00,work,{salary['created_at']}\r\n"
+        + f"{pizza['id']},EXPENSE,2026-11-02,pizza,-50.00,,{pizza['created_at']},{main},\r\n"
+        + f"{salary['id']},INCOME,2026-11-01,Salary,5000.00,work,{salary['created_at']},{main},\r\n"
     )
 
 
@@ -54,7 +62,10 @@ def test_an_empty_export_is_the_header_alone(client, alice):
 )
 def test_text_is_quoted_and_formulas_are_defused(client, alice, description, cell):
     row = add_row(client, alice, description=description, category=description[:64])
-    record = f"{row['id']},INCOME,{row['date']},{cell},1.00,{cell},{row['created_at']}\r\n"
+    main = default_account_id(client, alice)
+    record = (
+        f"{row['id']},INCOME,{row['date']},{cell},1.00,{cell},{row['created_at']},{main},\r\n"
+    )
     text = export(client, alice)
     assert text == HEADER + record
     parsed = list(csv.reader(io.StringIO(text)))
@@ -109,7 +120,7 @@ def test_export_holds_only_ones_own_rows(client, alice, bob):
     ("query", "errors"),
     [
         ("from=2026-13-01", {"from": ["Not a valid date."]}),
-        ("type=all", {"type": ["Must be one of: income, expense."]}),
+        ("type=all", {"type": ["Must be one of: income, expense, transfer."]}),
     ],
 )
 def test_export_rejects_bad_filters_with_a_json_problem(prod_client, make_account, query, errors):

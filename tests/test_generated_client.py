@@ -271,6 +271,8 @@ def test_generated_client_drives_an_income_through_its_life(live_server, client_
                 "type_": models.TransactionType,
                 "description": str,
                 "amount": float,
+                "account_id": uuid.UUID,
+                "transfer_id": None | uuid.UUID,
                 "category": str | None,
                 "date": datetime.date,
                 "created_at": datetime.datetime,

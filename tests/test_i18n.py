@@ -284,10 +284,10 @@ def test_the_catalogs_marshmallow_texts_are_still_marshmallows():
 @pytest.mark.parametrize(
     ("language", "choices", "length"),
     [
-        ("en", "Must be one of: income, expense.", "Length must be between 1 and 64."),
+        ("en", "Must be one of: income, expense, transfer.", "Length must be between 1 and 64."),
         (
             "de",
-            "Muss eines der folgenden sein: income, expense.",
+            "Muss eines der folgenden sein: income, expense, transfer.",
             "Die Länge muss zwischen 1 und 64 liegen.",
         ),
     ],

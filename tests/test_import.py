@@ -40,10 +40,25 @@ def rows_of(client, account):
     ]
 
 
-def cells_but_created_at(exported: str) -> list[str]:
-    """An export's lines without their last cell, in any order (rows of a day created by one
-    import are listed in the order the import created them)."""
-    return sorted(line.rsplit(",", 1)[0] for line in exported.splitlines())
+def cells_but_created_at(exported: str) -> list[list[str]]:
+    """An export's records without their created_at cell, in any order (rows of a day created
+    by one import are listed in the order the import created them)."""
+    header, *records = csv.reader(io.StringIO(exported))
+    kept = [n for n, column in enumerate(header) if column != "created_at"]
+    return sorted([[record[n] for n in kept] for record in [header, *records]])
+
+
+def default_account_id(client, account) -> str:
+    """The id of the caller's default account, as `GET /auth/me` gives it."""
+    return json_body(client.get("/auth/me", headers=account.headers))["default_account_id"]
+
+
+def moved_to(client, exported: str, source, target) -> str:
+    """An export of `source` with its default account's id replaced by `target`'s: another
+    user's account is absent to the caller, so a file moves between users with its ids changed."""
+    return exported.replace(
+        default_account_id(client, source), default_account_id(client, target)
+    )
 
 
 def balance(client, account):
@@ -71,6 +86,7 @@ def test_a_bank_csv_imported_twice_is_all_duplicates_the_second_time(client, ali
     ]
     assert json_body(import_csv(client, alice, BANK)) == result(0, 4)
     assert balance(client, alice) == {
+        "currency": "USD",
         "income": D("3000.00"),
         "expenses": D("-956.40"),
         "balance": D("2043.60"),
@@ -144,6 +160,15 @@ def test_exported_rows_imported_by_another_user_are_the_same_rows(client, alice,
     add_row(client, alice, "expenses", description="'quoted", amount="2", category="-minus")
     add_row(client, alice, "expenses", description="'=sneaky", amount="3.33", category="\tTab")
     exported = client.get("/transactions.csv", headers=alice.headers).get_data(as_text=True)
+    foreign = {"account_id": ["The account does not exist."]}
+    assert_problem(
+        import_csv(client, bob, exported),
+        422,
+        "Unprocessable Content",
+        INVALID_ROWS,
+        {f"row {n}": foreign for n in range(1, 4)},
+    )
+    exported = moved_to(client, exported, alice, bob)
     assert json_body(import_csv(client, bob, exported)) == result(3, 0)
     again = client.get("/transactions.csv", headers=bob.headers).get_data(as_text=True)
     assert cells_but_created_at(again) == cells_but_created_at(exported)
@@ -156,7 +181,11 @@ def test_exported_rows_imported_by_another_user_are_the_same_rows(client, alice,
 def test_json_takes_transaction_objects_as_the_api_answers_them(client, alice, bob):
     add_row(client, alice, "incomes", description="Salary", amount="3000", category="Work")
     add_row(client, alice, "expenses", description="Rent", amount="950")
-    rows = json_body(client.get("/transactions", headers=alice.headers))
+    bob_main = default_account_id(client, bob)
+    rows = [
+        {**row, "account_id": bob_main}
+        for row in json_body(client.get("/transactions", headers=alice.headers))
+    ]
     assert json_body(import_json(client, bob, rows)) == result(2, 0)
     mine = json_body(client.get("/transactions", headers=bob.headers))
     ignored = ("created_at", "updated_at", "version")
@@ -186,9 +215,9 @@ def test_a_bad_dry_run_value_is_a_400(client, alice):
 def test_import_bumps_versions_and_keeps_the_running_totals(client, alice):
     add_row(client, alice, "incomes", description="Before", amount="1")
     assert json_body(import_csv(client, alice, BANK)) == result(4, 0)
-    changes = json_body(client.get("/sync?since=1", headers=alice.headers))
-    assert changes["server_knowledge"] == 5
-    assert [row["version"] for row in changes["changed"]] == [2, 3, 4, 5]
+    changes = json_body(client.get("/sync?since=2", headers=alice.headers))
+    assert changes["server_knowledge"] == 6
+    assert [row["version"] for row in changes["changed"]] == [3, 4, 5, 6]
     assert [row["description"] for row in changes["changed"]] == [
         "Coffee",
         "Coffee",
@@ -229,6 +258,7 @@ def test_every_bad_row_is_named_and_nothing_is_written(client, alice):
         + ",TRANSFER,2026-11-01,What,5,,\n"
         + ",EXPENSE,2026-13-01,,1.001,,\n"
         + ",EXPENSE,2026-11-01,Short\n"
+        + ",EXPENSE,2026-11-01,Decimals,1.001,,\n"
     )
     response = import_csv(client, alice, text)
     assert_problem(
@@ -240,12 +270,13 @@ def test_every_bad_row_is_named_and_nothing_is_written(client, alice):
             "row 2": {"amount": ["An income must be positive."]},
             "row 3": {"id": ["Not a valid UUID."]},
             "row 4": {"type": ["Must be one of: INCOME, EXPENSE."]},
+            # The decimals are checked once the row's account is known: after its other fields.
             "row 5": {
                 "date": ["Not a valid date."],
                 "description": ["Length must be between 1 and 255."],
-                "amount": ["An amount has at most 2 decimal places."],
             },
             "row 6": {"_schema": ["The row has 4 cells; the header names 7 columns."]},
+            "row 7": {"amount": ["An amount has at most 2 decimal places."]},
         },
     )
     assert rows_of(client, alice) == []
@@ -290,7 +321,8 @@ def test_a_bad_row_after_full_batches_writes_nothing(client, alice):
     body = json_body(import_json(client, alice, rows), 422)
     assert body["errors"] == {"row 2501": {"description": ["Length must be between 1 and 255."]}}
     assert balance(client, alice)["count"] == 0
-    assert json_body(client.get("/sync", headers=alice.headers))["server_knowledge"] == 0
+    # The default account made at registration is the user's one change.
+    assert json_body(client.get("/sync", headers=alice.headers))["server_knowledge"] == 1
 
 
 def test_more_than_10000_rows_is_a_413_and_nothing_is_written(client, alice):
@@ -300,8 +332,8 @@ def test_more_than_10000_rows_is_a_413_and_nothing_is_written(client, alice):
     assert balance(client, alice)["count"] == 0
 
 
-def test_a_body_of_14_mib_is_read_and_one_byte_more_is_a_413(client, alice):
-    assert MAX_BODY_BYTES == 14 * 1024 * 1024
+def test_a_body_of_15_mib_is_read_and_one_byte_more_is_a_413(client, alice):
+    assert MAX_BODY_BYTES == 15 * 1024 * 1024  # the export of 10,000 of the longest rows
 
     def row(spaces: int) -> str:  # white space in a trimmed cell, under csv's 131,072 a cell
         return ",EXPENSE,2026-11-01,Coffee," + " " * spaces + "3.20,,\n"
@@ -312,7 +344,7 @@ def test_a_body_of_14_mib_is_read_and_one_byte_more_is_a_413(client, alice):
     assert len(text.encode()) == MAX_BODY_BYTES
     assert json_body(import_csv(client, alice, text)) == result(rows, 0)
     response = import_csv(client, alice, text + "\n")
-    assert_problem(response, 413, "Content Too Large", "The request body is larger than 14 MiB.")
+    assert_problem(response, 413, "Content Too Large", "The request body is larger than 15 MiB.")
     assert balance(client, alice)["count"] == rows
 
 
@@ -335,6 +367,7 @@ def test_10000_of_the_longest_rows_export_to_a_file_the_import_takes(client, ali
     assert json_body(import_csv(client, alice, text)) == result(10_000, 0)
     exported = client.get("/transactions.csv", headers=alice.headers).get_data(as_text=True)
     assert 5 * 1024 * 1024 < len(exported.encode()) <= MAX_BODY_BYTES
+    exported = moved_to(client, exported, alice, bob)
     assert json_body(import_csv(client, bob, exported)) == result(10_000, 0)
     again = client.get("/transactions.csv", headers=bob.headers).get_data(as_text=True)
     assert cells_but_created_at(again) == cells_but_created_at(exported)
@@ -351,7 +384,7 @@ def test_10000_of_the_longest_rows_export_to_a_file_the_import_takes(client, ali
 def test_a_csv_header_must_name_the_exports_columns(client, alice, text, errors):
     detail = (
         "The CSV header must name the export's columns: "
-        "id,type,date,description,amount,category,created_at."
+        "id,type,date,description,amount,category,created_at,account_id,transfer_id."
     )
     assert_problem(import_csv(client, alice, text), 422, "Unprocessable Content", detail, errors)
 
@@ -392,6 +425,7 @@ def test_ten_thousand_rows_round_trip_through_export_and_import(client, alice, b
     exported = client.get("/transactions.csv", headers=alice.headers).get_data(as_text=True)
     assert json_body(import_csv(client, alice, exported)) == result(0, 10_000)
     assert json_body(import_csv(client, alice, out.getvalue())) == result(0, 10_000)
+    exported = moved_to(client, exported, alice, bob)
     assert json_body(import_csv(client, bob, exported)) == result(10_000, 0)
     assert balance(client, bob) == balance(client, alice)
     again = client.get("/transactions.csv", headers=bob.headers).get_data(as_text=True)
@@ -541,9 +575,10 @@ def test_rows_are_numbered_as_data_rows_whatever_their_lines(client, alice):
 def test_versions_run_on_across_batches(client, alice):
     rows = [{"type": "EXPENSE", "description": f"r{n}", "amount": 1} for n in range(2500)]
     assert json_body(import_json(client, alice, rows)) == result(2500, 0)
-    changes = json_body(client.get("/sync?limit=1000&since=1499", headers=alice.headers))
-    assert [row["version"] for row in changes["changed"]] == list(range(1500, 2500 + 1))[:1000]
+    # Version 1 is the default account made at registration: row rN is version N + 2.
+    changes = json_body(client.get("/sync?limit=1000&since=1500", headers=alice.headers))
+    assert [row["version"] for row in changes["changed"]] == list(range(1501, 2501 + 1))[:1000]
     assert [row["description"] for row in changes["changed"][:2]] == ["r1499", "r1500"]
     assert (
-        json_body(client.get("/sync?since=2500", headers=alice.headers))["server_knowledge"] == 2500
+        json_body(client.get("/sync?since=2501", headers=alice.headers))["server_knowledge"] == 2501
     )

@@ -4,9 +4,11 @@ import random
 from decimal import Decimal
 
 import pytest
-from helpers import add_row, assert_problem
+from helpers import PASSWORD, Account, add_row, assert_problem, json_body
 
-ZERO = {"income": 0, "expenses": 0, "balance": 0, "count": 0}
+CURRENCY = "USD"  # the default account's (DEFAULT_CURRENCY): totals are in one currency
+NOT_A_CURRENCY = "Not an active ISO 4217 currency code in upper case, such as USD or EUR."
+ZERO = {"currency": CURRENCY, "income": 0, "expenses": 0, "balance": 0, "count": 0}
 
 
 def get_json(client, account, url):
@@ -34,7 +36,9 @@ def tutorial(client, alice):
 def test_balance_of_the_tutorial(client, alice, tutorial):
     response = client.get("/balance", headers=alice.headers)
     assert response.status_code == 200
-    assert response.data == (b'{"income":5200.00,"expenses":-150.00,"balance":5050.00,"count":4}\n')
+    assert response.data == (
+        b'{"currency":"USD","income":5200.00,"expenses":-150.00,"balance":5050.00,"count":4}\n'
+    )
 
 
 def test_balance_with_no_rows_is_all_zero(client, alice):
@@ -45,16 +49,25 @@ def test_balance_with_no_rows_is_all_zero(client, alice):
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("from=2026-11-01", {"income": 200, "expenses": -100, "balance": 100, "count": 2}),
-        ("to=2026-10-20", {"income": 5000, "expenses": -50, "balance": 4950, "count": 2}),
+        (
+            "from=2026-11-01",
+            {"currency": CURRENCY, "income": 200, "expenses": -100, "balance": 100, "count": 2},
+        ),
+        (
+            "to=2026-10-20",
+            {"currency": CURRENCY, "income": 5000, "expenses": -50, "balance": 4950, "count": 2},
+        ),
         (
             "from=2026-10-02&to=2026-11-05",
-            {"income": 200, "expenses": -50, "balance": 150, "count": 2},
+            {"currency": CURRENCY, "income": 200, "expenses": -50, "balance": 150, "count": 2},
         ),
-        ("category=food", {"income": 0, "expenses": -50, "balance": -50, "count": 1}),
+        (
+            "category=food",
+            {"currency": CURRENCY, "income": 0, "expenses": -50, "balance": -50, "count": 1},
+        ),
         (
             "category=work&to=2026-10-01",
-            {"income": 5000, "expenses": 0, "balance": 5000, "count": 1},
+            {"currency": CURRENCY, "income": 5000, "expenses": 0, "balance": 5000, "count": 1},
         ),
         ("category=none", ZERO),
     ],
@@ -72,7 +85,8 @@ def test_sums_are_exact_at_any_size(client, alice):
     add_row(client, alice, "expenses", amount="0.01")
     response = client.get("/balance", headers=alice.headers)
     assert response.data == (
-        b'{"income":2000000000000.28,"expenses":-0.01,"balance":2000000000000.27,"count":5}\n'
+        b'{"currency":"USD","income":2000000000000.28,"expenses":-0.01,'
+        b'"balance":2000000000000.27,"count":5}\n'
     )
     filtered = client.get("/balance?from=2000-01-01", headers=alice.headers)  # summed row by row
     assert filtered.data == response.data
@@ -80,8 +94,22 @@ def test_sums_are_exact_at_any_size(client, alice):
 
 def test_summary_by_month(client, alice, tutorial):
     assert get_json(client, alice, "/summary?group=month") == [
-        {"key": "2026-10", "income": 5000, "expenses": -50, "balance": 4950, "count": 2},
-        {"key": "2026-11", "income": 200, "expenses": -100, "balance": 100, "count": 2},
+        {
+            "key": "2026-10",
+            "currency": CURRENCY,
+            "income": 5000,
+            "expenses": -50,
+            "balance": 4950,
+            "count": 2,
+        },
+        {
+            "key": "2026-11",
+            "currency": CURRENCY,
+            "income": 200,
+            "expenses": -100,
+            "balance": 100,
+            "count": 2,
+        },
     ]
 
 
@@ -96,22 +124,85 @@ def test_summary_by_category_orders_by_code_point_with_none_last(client, alice, 
     add_row(client, alice, "expenses", amount="0.5", category="Zoo")
     add_row(client, alice, "expenses", amount="0.25", category="Étude")
     assert get_json(client, alice, "/summary?group=category") == [
-        {"key": "Zoo", "income": 0, "expenses": -0.5, "balance": -0.5, "count": 1},
-        {"key": "food", "income": 0, "expenses": -50, "balance": -50, "count": 1},
-        {"key": "fun", "income": 0, "expenses": -100, "balance": -100, "count": 1},
-        {"key": "work", "income": 5000, "expenses": 0, "balance": 5000, "count": 1},
-        {"key": "Étude", "income": 0, "expenses": -0.25, "balance": -0.25, "count": 1},
-        {"key": None, "income": 200, "expenses": 0, "balance": 200, "count": 1},
+        {
+            "key": "Zoo",
+            "currency": CURRENCY,
+            "income": 0,
+            "expenses": -0.5,
+            "balance": -0.5,
+            "count": 1,
+        },
+        {
+            "key": "food",
+            "currency": CURRENCY,
+            "income": 0,
+            "expenses": -50,
+            "balance": -50,
+            "count": 1,
+        },
+        {
+            "key": "fun",
+            "currency": CURRENCY,
+            "income": 0,
+            "expenses": -100,
+            "balance": -100,
+            "count": 1,
+        },
+        {
+            "key": "work",
+            "currency": CURRENCY,
+            "income": 5000,
+            "expenses": 0,
+            "balance": 5000,
+            "count": 1,
+        },
+        {
+            "key": "Étude",
+            "currency": CURRENCY,
+            "income": 0,
+            "expenses": -0.25,
+            "balance": -0.25,
+            "count": 1,
+        },
+        {
+            "key": None,
+            "currency": CURRENCY,
+            "income": 200,
+            "expenses": 0,
+            "balance": 200,
+            "count": 1,
+        },
     ]
 
 
 def test_summary_honours_from_and_to(client, alice, tutorial):
     assert get_json(client, alice, "/summary?group=category&from=2026-11-01&to=2026-11-30") == [
-        {"key": "fun", "income": 0, "expenses": -100, "balance": -100, "count": 1},
-        {"key": None, "income": 200, "expenses": 0, "balance": 200, "count": 1},
+        {
+            "key": "fun",
+            "currency": CURRENCY,
+            "income": 0,
+            "expenses": -100,
+            "balance": -100,
+            "count": 1,
+        },
+        {
+            "key": None,
+            "currency": CURRENCY,
+            "income": 200,
+            "expenses": 0,
+            "balance": 200,
+            "count": 1,
+        },
     ]
     assert get_json(client, alice, "/summary?group=month&to=2026-10-31") == [
-        {"key": "2026-10", "income": 5000, "expenses": -50, "balance": 4950, "count": 2},
+        {
+            "key": "2026-10",
+            "currency": CURRENCY,
+            "income": 5000,
+            "expenses": -50,
+            "balance": 4950,
+            "count": 2,
+        },
     ]
     assert get_json(client, alice, "/summary?group=month&from=2030-01-01") == []
 
@@ -120,7 +211,8 @@ def test_summary_amounts_print_two_decimals(client, alice):
     add_row(client, alice, "incomes", amount=3, date="2026-01-01")
     response = client.get("/summary?group=month", headers=alice.headers)
     assert response.data == (
-        b'[{"key":"2026-01","income":3.00,"expenses":0.00,"balance":3.00,"count":1}]\n'
+        b'[{"key":"2026-01","currency":"USD","income":3.00,"expenses":0.00,"balance":3.00,'
+        b'"count":1}]\n'
     )
 
 
@@ -138,6 +230,9 @@ def test_summary_amounts_print_two_decimals(client, alice):
         ("/balance?from=x&to=y", {"from": ["Not a valid date."], "to": ["Not a valid date."]}),
         ("/balance?to=2026-01-01&from=2026-01-02", {"from": ["Must not be after 'to'."]}),
         ("/balance?category=", {"category": ["Length must be between 1 and 64."]}),
+        ("/balance?currency=usd", {"currency": [NOT_A_CURRENCY]}),  # ISO writes upper case
+        ("/balance?currency=DEM", {"currency": [NOT_A_CURRENCY]}),  # no longer legal tender
+        ("/summary?group=month&currency=EURO", {"currency": [NOT_A_CURRENCY]}),
     ],
 )
 def test_bad_parameters_are_a_400_naming_them(prod_client, make_account, url, errors):
@@ -153,6 +248,7 @@ def test_insights_only_count_ones_own_rows(client, alice, bob, tutorial):
     add_row(client, bob, "expenses", amount=7, category="food", date="2026-10-02")
     assert get_json(client, alice, "/balance?category=food")["count"] == 1
     assert get_json(client, bob, "/balance") == {
+        "currency": CURRENCY,
         "income": 0,
         "expenses": -7,
         "balance": -7,
@@ -189,3 +285,34 @@ def test_running_totals_follow_every_create_change_and_delete(client, alice, bob
             filtered = client.get(f"/{collection}?from=0001-01-01", headers=alice.headers)
             assert unfiltered.headers["X-Total-Count"] == filtered.headers["X-Total-Count"]
     assert get_json(client, bob, "/balance") == ZERO
+
+
+def test_totals_are_in_one_currency_and_another_without_an_account_is_zeros(
+    client, alice, tutorial
+):
+    assert get_json(client, alice, "/balance?currency=USD") == get_json(client, alice, "/balance")
+    assert get_json(client, alice, "/balance?currency=EUR") == {**ZERO, "currency": "EUR"}
+    assert get_json(client, alice, "/summary?group=month&currency=EUR") == []
+    assert get_json(client, alice, "/summary?group=month&currency=USD") == get_json(
+        client, alice, "/summary?group=month"
+    )
+
+
+def test_totals_are_in_the_default_accounts_currency_with_its_digits(client):
+    body = {"username": "traveller", "password": PASSWORD, "currency": "KWD"}
+    json_body(client.post("/auth/register", json=body), 201)
+    login = {"username": "traveller", "password": PASSWORD}
+    tokens = json_body(client.post("/auth/login", json=login))
+    user = Account("", "traveller", tokens["access_token"], tokens["refresh_token"])
+    add_row(client, user, "incomes", amount="12.345", date="2026-01-01")
+    add_row(client, user, "expenses", amount="0.005", date="2026-01-02")
+    response = client.get("/balance", headers=user.headers)
+    assert response.data == (
+        b'{"currency":"KWD","income":12.345,"expenses":-0.005,"balance":12.340,"count":2}\n'
+    )
+    response = client.get("/summary?group=month", headers=user.headers)
+    assert response.data == (
+        b'[{"key":"2026-01","currency":"KWD","income":12.345,"expenses":-0.005,'
+        b'"balance":12.340,"count":2}]\n'
+    )
+    assert get_json(client, user, "/balance?currency=USD") == {**ZERO, "currency": "USD"}

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from helpers import add_row, assert_invalid_body, assert_problem
+from helpers import PASSWORD, Account, add_row, assert_invalid_body, assert_problem, json_body
 from sqlalchemy import select
 
 from cashman.database import db
@@ -46,7 +46,7 @@ def test_accepted_amounts_are_stored_and_returned_exactly(
     assert response.status_code == 201, response.get_json()
     assert b'"amount":' + printed + b"," in response.data
     with app.app_context():
-        assert db.session.scalar(select(Transaction.amount_cents)) == stored_cents
+        assert db.session.scalar(select(Transaction.amount_minor)) == stored_cents
     listed = client.get("/incomes", headers=alice.headers)
     assert b'"amount":' + printed + b"," in listed.data
 
@@ -119,28 +119,37 @@ def test_missing_amount_is_named(client, alice):
     )
 
 
-def test_every_bad_field_is_named_at_once(client, alice):
+def test_every_bad_field_is_named_at_once(client, app, alice):
     response = client.post(
         "/expenses",
         json={"description": "", "amount": "1.001", "category": "c" * 65, "date": "2026-13-01"},
         headers=alice.headers,
     )
+    # The decimals are the account currency's: checked once the account is known, so only
+    # when every other field passed.
     assert_invalid_body(
         response,
         {
             "description": ["Length must be between 1 and 255."],
-            "amount": [PRECISION],
             "category": ["Length must be between 1 and 64."],
             "date": ["Not a valid date."],
         },
     )
+    response = client.post(
+        "/expenses",
+        json={"description": "x", "amount": "1.001", "category": "c", "date": "2026-12-01"},
+        headers=alice.headers,
+    )
+    assert_invalid_body(response, {"amount": [PRECISION]})
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Transaction)) == 0
 
 
 def test_cents_add_up_exactly(client, app, alice):
     for amount in (0.1, 0.2):  # sent as the JSON numbers 0.1 and 0.2
         add_row(client, alice, amount=amount)
     with app.app_context():
-        total = db.session.scalar(select(db.func.sum(Transaction.amount_cents)))
+        total = db.session.scalar(select(db.func.sum(Transaction.amount_minor)))
     assert total == 30
     amounts = [row["amount"] for row in client.get("/incomes", headers=alice.headers).get_json()]
     assert sum(amounts) == Decimal("0.30")
@@ -177,3 +186,87 @@ def test_field_limits_are_inclusive_after_trimming(client, alice):
     response = client.post("/incomes", json=body, headers=alice.headers)
     assert response.status_code == 201
     assert response.get_json()["description"] == "d" * 255
+
+
+# Minor units per currency: an amount has exactly the decimals of its account's currency.
+
+
+def user_in(client, username: str, currency: str) -> Account:
+    """Register a user whose default account is in `currency`, and log in."""
+    body = {"username": username, "password": PASSWORD, "currency": currency}
+    user_id = json_body(client.post("/auth/register", json=body), 201)["id"]
+    login = {"username": username, "password": PASSWORD}
+    tokens = json_body(client.post("/auth/login", json=login))
+    return Account(user_id, username, tokens["access_token"], tokens["refresh_token"])
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount_json", "stored_minor", "printed"),
+    [
+        ("JPY", "1000", 1000, b"1000"),
+        ("JPY", '"1000"', 1000, b"1000"),
+        ("JPY", "1000.000", 1000, b"1000"),  # trailing zeros lose nothing
+        ("JPY", "1e3", 1000, b"1000"),
+        ("JPY", "1", 1, b"1"),
+        ("JPY", "1000000000000", 1000000000000, b"1000000000000"),
+        ("KWD", "12.345", 12345, b"12.345"),
+        ("KWD", '"12.345"', 12345, b"12.345"),
+        ("KWD", "12.5", 12500, b"12.500"),
+        ("KWD", "12", 12000, b"12.000"),
+        ("KWD", "0.001", 1, b"0.001"),
+        ("KWD", '"999999999999.999"', 999999999999999, b"999999999999.999"),
+    ],
+)
+def test_amounts_have_exactly_the_currencys_minor_digits(
+    client, app, currency, amount_json, stored_minor, printed
+):
+    user = user_in(client, "traveller", currency)
+    response = post_raw(client, user, "incomes", amount_json)
+    assert response.status_code == 201, response.get_json()
+    assert b'"amount":' + printed + b"," in response.data
+    me = client.get("/auth/me", headers=user.headers).get_json()
+    assert response.get_json()["account_id"] == me["default_account_id"]
+    assert response.get_json()["transfer_id"] is None
+    with app.app_context():
+        assert db.session.scalar(select(Transaction.amount_minor)) == stored_minor
+    for path in ("/incomes", f"/incomes/{response.get_json()['id']}", "/transactions"):
+        assert b'"amount":' + printed + b"," in client.get(path, headers=user.headers).data
+    balance = client.get("/balance", headers=user.headers)
+    assert balance.get_json()["currency"] == currency
+    assert b'"income":' + printed + b"," in balance.data
+
+
+def test_a_yen_and_a_dinar_amount_are_the_json_numbers_1000_and_12_345(client):
+    for username, currency, amount, expected in (
+        ("yen", "JPY", 1000, "1000"),
+        ("dinar", "KWD", "12.345", "12.345"),
+    ):
+        user = user_in(client, username, currency)
+        row = add_row(client, user, "expenses", amount=amount)
+        assert row["amount"] == -Decimal(expected)
+        assert str(row["amount"]) == f"-{expected}"  # exactly the currency's decimals
+
+
+@pytest.mark.parametrize(
+    ("currency", "amount_json", "digits"),
+    [
+        ("JPY", "1000.5", 0),
+        ("JPY", '"0.1"', 0),
+        ("JPY", "1e-1", 0),
+        ("KWD", "12.3456", 3),
+        ("KWD", '"0.0001"', 3),
+        ("USD", "12.345", 2),
+    ],
+)
+@pytest.mark.parametrize("collection", ["incomes", "expenses"])
+def test_one_decimal_more_than_the_currency_has_is_named(
+    client, app, collection, currency, amount_json, digits
+):
+    user = user_in(client, "traveller", currency)
+    response = post_raw(client, user, collection, amount_json)
+    assert_invalid_body(
+        response,
+        {"amount": [f"An amount has at most {digits} decimal places."]},
+    )
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Transaction)) == 0

@@ -90,8 +90,10 @@ def test_the_documented_headers_and_parameters_of_lists(document):
         "from",
         "to",
         "category",
+        "account_id",
         "q",
         "type",
+        "currency",
         "limit",
         "cursor",
     ]
@@ -179,7 +181,7 @@ def test_response_schemas_are_typed_as_answered(document):
 
 def test_request_schemas_leave_out_read_only_fields(document):
     schemas = document["components"]["schemas"]
-    content = ["amount", "category", "date", "description"]
+    content = ["account_id", "amount", "category", "date", "description"]
     for name in ("IncomePatch", "ExpensePatch"):
         assert sorted(schemas[name]["properties"]) == content, name
         assert schemas[name]["additionalProperties"] is False

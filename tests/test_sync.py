@@ -1,4 +1,7 @@
-"""GET /sync: every change after a version, rows in their latest state and tombstones."""
+"""GET /sync: every change after a version, rows in their latest state and tombstones.
+
+Registration's default account is a user's first change (version 1): its version counts in
+`server_knowledge`, but this feed does not list accounts yet, so `changed` holds rows only."""
 
 import random
 from datetime import UTC, datetime, timedelta
@@ -22,9 +25,9 @@ def sync(client, account, **query):
     return json_body(client.get("/sync", query_string=query, headers=account.headers))
 
 
-def test_a_user_without_changes_gets_zero_and_empty_lists(client, alice):
+def test_a_new_user_knows_the_default_accounts_version_and_no_rows(client, alice):
     assert sync(client, alice) == {
-        "server_knowledge": 0,
+        "server_knowledge": 1,
         "has_more": False,
         "changed": [],
         "deleted": [],
@@ -32,28 +35,29 @@ def test_a_user_without_changes_gets_zero_and_empty_lists(client, alice):
 
 
 def test_changes_come_once_in_their_latest_state_and_deletes_as_tombstones(client, alice, bob):
-    rent = add_row(client, alice, "expenses", description="Rent", amount=900)  # 1
-    salary = add_row(client, alice, "incomes", description="Salary", amount=3000)  # 2
-    coffee = add_row(client, alice, "expenses", description="Coffee", amount=3)  # 3
+    # version 1 is the default account, made at registration
+    rent = add_row(client, alice, "expenses", description="Rent", amount=900)  # 2
+    salary = add_row(client, alice, "incomes", description="Salary", amount=3000)  # 3
+    coffee = add_row(client, alice, "expenses", description="Coffee", amount=3)  # 4
     add_row(client, bob)  # another user's change is not in alice's feed
-    client.patch(f"/expenses/{rent['id']}", json={"amount": 950}, headers=alice.headers)  # 4
-    client.delete(f"/expenses/{coffee['id']}", headers=alice.headers)  # 5
+    client.patch(f"/expenses/{rent['id']}", json={"amount": 950}, headers=alice.headers)  # 5
+    client.delete(f"/expenses/{coffee['id']}", headers=alice.headers)  # 6
     rent_now = json_body(client.get(f"/expenses/{rent['id']}", headers=alice.headers))
 
     assert sync(client, alice) == {
-        "server_knowledge": 5,
+        "server_knowledge": 6,
         "has_more": False,
         "changed": [salary, rent_now],
-        "deleted": [{"id": coffee["id"], "type": "EXPENSE", "version": 5}],
+        "deleted": [{"id": coffee["id"], "type": "EXPENSE", "version": 6}],
     }
-    assert sync(client, alice, since=3) == {
-        "server_knowledge": 5,
+    assert sync(client, alice, since=4) == {
+        "server_knowledge": 6,
         "has_more": False,
         "changed": [rent_now],
-        "deleted": [{"id": coffee["id"], "type": "EXPENSE", "version": 5}],
+        "deleted": [{"id": coffee["id"], "type": "EXPENSE", "version": 6}],
     }
-    assert sync(client, alice, since=5) == {
-        "server_knowledge": 5,
+    assert sync(client, alice, since=6) == {
+        "server_knowledge": 6,
         "has_more": False,
         "changed": [],
         "deleted": [],
@@ -61,19 +65,19 @@ def test_changes_come_once_in_their_latest_state_and_deletes_as_tombstones(clien
 
 
 def test_pages_hold_exactly_limit_entries_while_more_remain(client, alice):
-    rows = [add_row(client, alice, description=f"row {n}") for n in range(5)]  # 1..5
-    client.delete(f"/incomes/{rows[1]['id']}", headers=alice.headers)  # 6
-    client.patch(f"/incomes/{rows[0]['id']}", json={"amount": 7}, headers=alice.headers)  # 7
+    rows = [add_row(client, alice, description=f"row {n}") for n in range(5)]  # 2..6
+    client.delete(f"/incomes/{rows[1]['id']}", headers=alice.headers)  # 7
+    client.patch(f"/incomes/{rows[0]['id']}", json={"amount": 7}, headers=alice.headers)  # 8
 
     first = sync(client, alice, limit=2)
-    assert (first["server_knowledge"], first["has_more"]) == (4, True)
-    assert [row["version"] for row in first["changed"]] == [3, 4]
-    second = sync(client, alice, since=4, limit=2)
-    assert (second["server_knowledge"], second["has_more"]) == (6, True)
-    assert [row["version"] for row in second["changed"]] == [5]
-    assert second["deleted"] == [{"id": rows[1]["id"], "type": "INCOME", "version": 6}]
-    last = sync(client, alice, since=6, limit=2)
-    assert (last["server_knowledge"], last["has_more"], last["deleted"]) == (7, False, [])
+    assert (first["server_knowledge"], first["has_more"]) == (5, True)
+    assert [row["version"] for row in first["changed"]] == [4, 5]
+    second = sync(client, alice, since=5, limit=2)
+    assert (second["server_knowledge"], second["has_more"]) == (7, True)
+    assert [row["version"] for row in second["changed"]] == [6]
+    assert second["deleted"] == [{"id": rows[1]["id"], "type": "INCOME", "version": 7}]
+    last = sync(client, alice, since=7, limit=2)
+    assert (last["server_knowledge"], last["has_more"], last["deleted"]) == (8, False, [])
     assert [(row["id"], row["amount"]) for row in last["changed"]] == [(rows[0]["id"], 7.0)]
 
 
@@ -91,9 +95,9 @@ def test_bad_parameters_are_a_400_naming_them(client, alice, query, errors):
     assert_problem(response, 400, "Bad Request", "The query has invalid parameters.", errors)
 
 
-@pytest.mark.parametrize("since", ["2", str(2**63), str(10**30)])
+@pytest.mark.parametrize("since", ["3", str(2**63), str(10**30)])
 def test_a_version_above_the_users_counter_is_410(client, alice, since):
-    add_row(client, alice)
+    add_row(client, alice)  # 2 (the default account is 1)
     response = client.get("/sync", query_string={"since": since}, headers=alice.headers)
     assert_problem(response, 410, *GONE)
 
@@ -101,25 +105,25 @@ def test_a_version_above_the_users_counter_is_410(client, alice, since):
 def test_tombstones_older_than_the_retention_are_forgotten_then_older_deltas_are_410(
     app, client, alice
 ):
-    rows = [add_row(client, alice) for _ in range(3)]  # 1..3
-    client.delete(f"/incomes/{rows[0]['id']}", headers=alice.headers)  # 4
+    rows = [add_row(client, alice) for _ in range(3)]  # 2..4 (the default account is 1)
+    client.delete(f"/incomes/{rows[0]['id']}", headers=alice.headers)  # 5
     with app.app_context():  # the delete happened 91 days ago
         long_ago = datetime.now(UTC) - timedelta(days=91)
         db.session.execute(update(DeletedTransaction).values(deleted_at=long_ago))
         db.session.commit()
-    client.delete(f"/incomes/{rows[1]['id']}", headers=alice.headers)  # 5: forgets version 4
+    client.delete(f"/incomes/{rows[1]['id']}", headers=alice.headers)  # 6: forgets version 5
 
     with app.app_context():
-        assert db.session.scalar(select(User.forgotten_through)) == 4
-    for since in (1, 3):
+        assert db.session.scalar(select(User.forgotten_through)) == 5
+    for since in (1, 2, 4):
         response = client.get("/sync", query_string={"since": since}, headers=alice.headers)
         assert_problem(response, 410, *GONE)
-    assert sync(client, alice, since=4)["deleted"] == [
-        {"id": rows[1]["id"], "type": "INCOME", "version": 5}
+    assert sync(client, alice, since=5)["deleted"] == [
+        {"id": rows[1]["id"], "type": "INCOME", "version": 6}
     ]
     everything = sync(client, alice)  # starting over from 0 always works
     assert [row["id"] for row in everything["changed"]] == [rows[2]["id"]]
-    assert everything["server_knowledge"] == 5
+    assert everything["server_knowledge"] == 6
 
 
 def test_a_device_syncing_between_random_changes_ends_with_the_servers_rows(client, alice, bob):

@@ -12,9 +12,15 @@ from helpers import (
     assert_problem,
     assert_public_id,
     assert_timestamp,
+    json_body,
 )
 
 KINDS = [("incomes", "INCOME", 1), ("expenses", "EXPENSE", -1)]
+
+
+def default_account_id(client, account) -> str:
+    """The id of the user's default account, as `GET /auth/me` gives it."""
+    return json_body(client.get("/auth/me", headers=account.headers))["default_account_id"]
 
 
 @pytest.mark.parametrize(("collection", "kind", "sign"), KINDS)
@@ -42,11 +48,13 @@ def test_create_returns_the_row_with_its_location(client, alice, collection, kin
         "type": kind,
         "description": "Salary",
         "amount": sign * 5000.5,
+        "account_id": default_account_id(client, alice),
+        "transfer_id": None,
         "category": "work",
         "date": "2026-11-01",
         "created_at": body["created_at"],
         "updated_at": body["created_at"],
-        "version": 1,
+        "version": 2,  # registration's default account took 1
     }
     assert b'"amount":' + (b"-" if sign < 0 else b"") + b"5000.50" in response.data
 
@@ -115,7 +123,7 @@ def test_transactions_rejects_an_unknown_type(client, alice, value):
         400,
         "Bad Request",
         "The query has invalid parameters.",
-        {"type": ["Must be one of: income, expense."]},
+        {"type": ["Must be one of: income, expense, transfer."]},
     )
 
 

@@ -1,5 +1,6 @@
 """Each user's change counter: every create, real update and delete adds one, and a row's
-`version` is the counter's value at its last change."""
+`version` is the counter's value at its last change. Registration's default account is a
+user's first change (version 1), so a new user's first row is version 2."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,8 +19,8 @@ def knowledge(app, username: str) -> int:
 def test_every_change_of_a_users_rows_takes_the_next_version(app, client, alice, bob):
     salary = add_row(client, alice, "incomes", description="Salary", amount="100.00")
     pizza = add_row(client, alice, "expenses", description="Pizza", amount="12.50")
-    assert (salary["version"], pizza["version"]) == (1, 2)
-    assert add_row(client, bob)["version"] == 1  # another user counts on their own
+    assert (salary["version"], pizza["version"]) == (2, 3)
+    assert add_row(client, bob)["version"] == 2  # another user counts on their own
 
     raised = client.patch(
         f"/incomes/{salary['id']}", json={"amount": "120.00"}, headers=alice.headers
@@ -27,7 +28,7 @@ def test_every_change_of_a_users_rows_takes_the_next_version(app, client, alice,
     assert json_body(raised) == {
         **salary,
         "amount": 120.0,
-        "version": 3,
+        "version": 4,
         "updated_at": json_body(raised)["updated_at"],
     }
     assert json_body(raised)["updated_at"] > salary["updated_at"]
@@ -36,9 +37,9 @@ def test_every_change_of_a_users_rows_takes_the_next_version(app, client, alice,
     assert json_body(same) == json_body(raised)  # nothing changed: no version, no updated_at
 
     assert client.delete(f"/expenses/{pizza['id']}", headers=alice.headers).status_code == 204
-    assert add_row(client, alice)["version"] == 5  # the delete took 4
-    assert json_body(client.get(f"/incomes/{salary['id']}", headers=alice.headers))["version"] == 3
-    assert (knowledge(app, "alice"), knowledge(app, "bob")) == (5, 1)
+    assert add_row(client, alice)["version"] == 6  # the delete took 5
+    assert json_body(client.get(f"/incomes/{salary['id']}", headers=alice.headers))["version"] == 4
+    assert (knowledge(app, "alice"), knowledge(app, "bob")) == (6, 2)
 
 
 def test_refused_writes_take_no_version(app, client, alice):
@@ -52,8 +53,8 @@ def test_refused_writes_take_no_version(app, client, alice):
         client.post("/incomes", json={"description": ""}, headers=alice.headers),
     ]
     assert [response.status_code for response in refused] == [422, 412, 412, 404, 422]
-    assert knowledge(app, "alice") == 1
-    assert add_row(client, alice)["version"] == 2
+    assert knowledge(app, "alice") == 2
+    assert add_row(client, alice)["version"] == 3
 
 
 def test_concurrent_writes_of_one_user_never_share_a_version(app, client, alice):
@@ -69,5 +70,5 @@ def test_concurrent_writes_of_one_user_never_share_a_version(app, client, alice)
         answered = [version for versions in pool.map(write, range(threads)) for version in versions]
     with app.app_context():
         stored = db.session.scalars(select(Transaction.version)).all()
-    assert sorted(answered) == sorted(stored) == list(range(1, threads * per_thread + 1))
-    assert knowledge(app, "alice") == threads * per_thread
+    assert sorted(answered) == sorted(stored) == list(range(2, threads * per_thread + 2))
+    assert knowledge(app, "alice") == threads * per_thread + 1  # and the default account's 1

@@ -112,7 +112,7 @@ class TransactionBodySchema(BodySchema):
     @post_load
     def _expense_is_negative(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if self.kind is Kind.EXPENSE and "amount" in data:
-            data["amount"] = -abs(data["amount"])
+            data["amount"] = data["amount"].copy_abs().copy_negate()  # exact: no rounding
         return data
 
 

@@ -16,14 +16,15 @@ from sqlalchemy import Row
 from werkzeug.exceptions import Conflict, NotFound
 
 from ..currencies import minor_digits
-from ..database import request_connection, write_connection
+from ..database import db, request_connection, write_connection
 from ..errors import FieldErrors
 from ..filters import fold
 from ..i18n import _
 from ..models import ACCOUNT_CONTENT, Account
 from ..money import places, to_minor
+from . import account_writes as writes
 from . import ledger_statements as sql
-from .ledger import Ledger
+from .ledger import AccountGone, Ledger
 
 BY_NAME = (Account.name_key, Account.public_id)
 
@@ -83,7 +84,11 @@ class AccountStore:
     def default(self) -> Row:
         """The user's default account."""
         query = sql.FIND_ACCOUNTS.where(Account.is_default)
-        return request_connection().execute(query, {"user_id": self.user_id}).one()
+        account = request_connection().execute(query, {"user_id": self.user_id}).first()
+        if account is None:  # the user was deleted while the request ran
+            db.session.rollback()
+            raise AccountGone()
+        return account
 
     def for_new_row(self, account_id: UUID | None, name: str = "account_id") -> Row:
         """The account a new row goes into: the named one, or the default; an absent, another
@@ -136,7 +141,7 @@ class AccountStore:
                     return existing, False
                 raise Conflict(_("You already have an account with this id and other content."))
         self._refuse_taken_name(ledger, content["name"])
-        public_id = ledger.open_account(content, is_default)
+        public_id = writes.open_account(ledger, content, is_default)
         ledger.commit()
         return self.get(public_id), True
 
@@ -155,8 +160,8 @@ class AccountStore:
             raise Conflict(_("The account holds transactions: its currency cannot change."))
         if changes.get("is_default"):
             old = self.default()
-            ledger.update_account(old, {"is_default": False})
-        ledger.update_account(account, changes)
+            writes.update_account(ledger, old, {"is_default": False})
+        writes.update_account(ledger, account, changes)
         ledger.commit()
         return self.get(account.public_id)
 
@@ -170,7 +175,7 @@ class AccountStore:
         if self.holds_rows(account.public_id):
             ledger.discard()
             raise Conflict(_("Archive it, or move its transactions first."))
-        ledger.delete_account(account)
+        writes.delete_account(ledger, account)
         ledger.commit()
 
     # Helpers

@@ -24,7 +24,7 @@ from ..database import db, write_connection
 from ..errors import TokenRefused
 from ..filters import fold
 from ..i18n import _
-from ..models import ACCOUNT_CONTENT, CONTENT, Account, Kind, Transaction, new_public_id
+from ..models import CONTENT, Kind, Transaction, new_public_id
 from . import ledger_statements as sql
 
 
@@ -52,7 +52,7 @@ class Ledger:
         # The count and minor units to add, per account and kind.
         self._totals: dict[tuple[uuid.UUID, Kind], list[int]] = {}
         self._new_rows: list[dict[str, Any]] = []
-        self._deleted = False
+        self.deleted = False  # a tombstone was left: the commit prunes old ones
 
     @property
     def knowledge(self) -> int:
@@ -88,7 +88,7 @@ class Ledger:
             else:
                 self._stored = self._knowledge = row.version
             return row
-        values = self._new_row(kind, content, self._next_version())
+        values = self._new_row(kind, content, self.next_version())
         row = connection.execute(sql.insert_returning(connection.dialect.name), values).first()
         if row is not None:
             self._add_to_totals(values["account_id"], kind, 1, values["amount_minor"])
@@ -97,7 +97,7 @@ class Ledger:
     def stage(self, kind: Kind, content: dict[str, Any]) -> int:
         """Queue a new row whose id the user does not have; queued rows go in one executemany
         (`write_staged`, or at the commit). Returns its version."""
-        version = self._next_version()
+        version = self.next_version()
         values = self._new_row(kind, content, version)
         self._new_rows.append(values)
         self._add_to_totals(values["account_id"], kind, 1, values["amount_minor"])
@@ -120,7 +120,7 @@ class Ledger:
         values = dict(changes)
         if "description" in values:
             values["search_text"] = fold(values["description"])
-        version = self._next_version()
+        version = self.next_version()
         statement = (
             update(Transaction)
             .where(*_version_of(self.user_id, row))
@@ -136,7 +136,7 @@ class Ledger:
     def delete(self, row: Row) -> int | None:
         """Delete the row and leave its tombstone; the delete's version, or None if the row is
         no longer the version read."""
-        version = self._next_version()
+        version = self.next_version()
         connection = write_connection()
         result = connection.execute(delete(Transaction).where(*_version_of(self.user_id, row)))
         if result.rowcount == 0:
@@ -147,7 +147,7 @@ class Ledger:
             sql.bury(connection.dialect.name),
             {"user_id": self.user_id, **tombstone, "deleted_at": datetime.now(UTC)},
         )
-        self._deleted = True
+        self.deleted = True
         return version
 
     def recategorise(self, old: str, new: str) -> int:
@@ -158,53 +158,11 @@ class Ledger:
         if row_ids and new != old:
             now = datetime.now(UTC)
             moves = [
-                {"row_id": row_id, "new": new, "new_version": self._next_version(), "now": now}
+                {"row_id": row_id, "new": new, "new_version": self.next_version(), "now": now}
                 for row_id in row_ids
             ]
             connection.execute(sql.MOVE_ONE, moves)
         return len(row_ids)
-
-    def open_account(self, content: dict[str, Any], is_default: bool = False) -> uuid.UUID:
-        """Insert an account (under its `id` if named) at the next version; the caller has
-        checked under `lock()` that the id and the name are free. Returns its id."""
-        version = self._next_version()
-        now = datetime.now(UTC)
-        values = {name: content[name] for name in ACCOUNT_CONTENT}
-        values |= {"public_id": content.get("id") or new_public_id(), "user_id": self.user_id}
-        values |= {"name_key": fold(content["name"]), "is_default": is_default}
-        values |= {"created_at": now, "updated_at": now, "version": version}
-        write_connection().execute(sql.OPEN_ACCOUNT, {**values, "created_version": version})
-        return values["public_id"]
-
-    def update_account(self, account: Row, changes: dict[str, Any]) -> int:
-        """Give the account these (real) changes under the next version, under `lock()`."""
-        values = dict(changes)
-        if "name" in values:
-            values["name_key"] = fold(values["name"])
-        version = self._next_version()
-        write_connection().execute(
-            update(Account)
-            .where(Account.user_id == self.user_id, Account.public_id == account.public_id)
-            .values(**values, updated_at=datetime.now(UTC), version=version)
-        )
-        return version
-
-    def delete_account(self, account: Row) -> int:
-        """Delete an account that holds no row, under `lock()`, and leave its tombstone."""
-        version = self._next_version()
-        connection = write_connection()
-        connection.execute(
-            delete(Account).where(
-                Account.user_id == self.user_id, Account.public_id == account.public_id
-            )
-        )
-        tombstone = {"public_id": account.public_id, "version": version}
-        connection.execute(
-            sql.bury_account(connection.dialect.name),
-            {"user_id": self.user_id, **tombstone, "deleted_at": datetime.now(UTC)},
-        )
-        self._deleted = True
-        return version
 
     def commit(self) -> None:
         """Write what is queued, the totals, the counter and the tombstones' pruning, then
@@ -218,7 +176,7 @@ class Ledger:
         if self._knowledge != self._stored:
             bound = {"user_id": self.user_id, "knowledge": self._knowledge}
             connection.execute(sql.ADVANCE_THE_COUNTER, bound)
-        if self._deleted:
+        if self.deleted:
             sql.forget_old_tombstones(connection, self.user_id)
         db.session.commit()
 
@@ -226,7 +184,8 @@ class Ledger:
         """Write nothing: roll the request's transaction back."""
         db.session.rollback()
 
-    def _next_version(self) -> int:
+    def next_version(self) -> int:
+        """The next version, for a change about to be written (the first takes the lock)."""
         if self._knowledge is None:
             self._stored = self._knowledge = self._counter(sql.COUNT_A_CHANGE)
         else:

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import db
 from ..models import AccountKind, User
+from . import account_writes as writes
 from .ledger import Ledger
 
 
@@ -28,7 +29,9 @@ def add_user(username: str, password_hash: str, currency: str | None = None) -> 
     currency = currency or current_app.config["DEFAULT_CURRENCY"]
     main = {"name": "Main", "kind": AccountKind.checking, "currency": currency}
     ledger = Ledger(user.id)
-    ledger.open_account({**main, "opening_balance_minor": 0, "archived": False}, is_default=True)
+    writes.open_account(
+        ledger, {**main, "opening_balance_minor": 0, "archived": False}, is_default=True
+    )
     ledger.commit()
     return user
 
