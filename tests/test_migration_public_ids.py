@@ -42,7 +42,8 @@ OLD_ANSWER = {
     "updated_at": "2026-01-06T09:00:00+00:00",
     "version": 4,
 }
-# The columns 0005 had, which must come through the migrations unchanged.
+# The columns 0005 had, which must come through the migrations up to 0010 unchanged (0011 keeps
+# amounts in minor units and the totals per account: tests/test_persistence.py checks it).
 KEPT = {
     "users": "id, username, password_hash, created_at, server_knowledge",
     "transactions": "id, user_id, type, description, search_text, amount_cents, category, date, "
@@ -138,9 +139,14 @@ def kept() -> dict[str, list]:
     }
 
 
+# The last revision with the columns of 0005: 0011 renames amount_cents and keys the totals by
+# account, and is one way (its downgrade raises).
+BEFORE_ACCOUNTS = "0010"
+
+
 @pytest.fixture
 def migrated(old_url, secret):
-    """A database filled at 0005 and upgraded to head: (an app on it, the old ids, what the
+    """A database filled at 0005 and upgraded to 0010: (an app on it, the old ids, what the
     0005 columns held)."""
     app = make_app(old_url, secret)
     with app.app_context():
@@ -148,7 +154,7 @@ def migrated(old_url, secret):
         ids = fill()
         before = {**kept(), "answers": run(ANSWERS).all()}
         db.session.commit()  # ends the reads: on PostgreSQL they would block the ALTERs
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision=BEFORE_ACCOUNTS)
         db.engine.dispose()
     served = make_app(old_url, secret)  # started after the migration, as boot.sh does
     yield served, ids, before
@@ -205,11 +211,18 @@ def test_a_stored_answer_names_its_rows_public_id_and_keeps_the_exact_amount(mig
         assert run(ANSWERS).all() == before["answers"]
 
 
-def test_the_api_serves_old_rows_by_public_id_newest_created_first_within_a_day(migrated):
+def test_the_api_serves_old_rows_by_public_id_newest_created_first_within_a_day(
+    migrated, old_url, secret
+):
     """Within a day, the old integer ids' order is the creation order the API keeps."""
     app, ids, _ = migrated
     with app.app_context():
         public = {name: str(public_ids("transactions")[ids[name]]) for name in CREATED}
+        # To head, as a deployment does: 0011 puts the rows in ann's default account, her
+        # change 9 (her rows keep their versions).
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    app = make_app(old_url, secret)  # started after the migration, as boot.sh does
     client = app.test_client()
     headers = {"Authorization": f"Bearer {json_body(login(client, 'ann'))['access_token']}"}
 
@@ -224,7 +237,7 @@ def test_the_api_serves_old_rows_by_public_id_newest_created_first_within_a_day(
     gone = client.get("/sync", query_string={"since": 1}, headers=headers)
     assert_problem(gone, 410, "Gone", "These changes are no longer available: sync again from 0.")
     assert json_body(client.get("/sync", query_string={"since": 0}, headers=headers)) == {
-        "server_knowledge": 8,
+        "server_knowledge": 9,
         "has_more": False,
         "changed": sorted(listed, key=lambda row: row["version"]),
         "deleted": [],
@@ -232,9 +245,14 @@ def test_the_api_serves_old_rows_by_public_id_newest_created_first_within_a_day(
 
     body = {"description": "Gift", "amount": "20.00", "date": "2026-01-05"}
     created = json_body(client.post("/incomes", json=body, headers=headers), 201)
-    assert created["version"] == 9
+    assert created["version"] == 10
+    me = json_body(client.get("/auth/me", headers=headers))
+    assert {row["account_id"] for row in listed} == {created["account_id"]}
+    assert created["account_id"] == me["default_account_id"]
     listed = json_body(client.get("/transactions", headers=headers))
     assert [row["id"] for row in listed[:2]] == [created["id"], public["Bonus"]]
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_a_downgrade_to_0005_keeps_rows_users_and_the_case_insensitive_username_index(migrated):
