@@ -64,6 +64,8 @@ QUERY_ERRORS = {
     "limit": (["/transactions"], "Not a valid integer."),
     "cursor": (["/transactions"], "Not a valid cursor: use the one from the Link header."),
     "group": (["/summary"], "Must be one of: month, category."),
+    "currency": (READS, "Not an active ISO 4217 currency code in upper case, such as USD or EUR."),
+    "account_id": (["/transactions", "/balance", "/transactions.csv"], "Not a valid UUID."),
 }
 FREE_TEXT = {"category", "q"}
 

@@ -63,9 +63,7 @@ def test_an_empty_export_is_the_header_alone(client, alice):
 def test_text_is_quoted_and_formulas_are_defused(client, alice, description, cell):
     row = add_row(client, alice, description=description, category=description[:64])
     main = default_account_id(client, alice)
-    record = (
-        f"{row['id']},INCOME,{row['date']},{cell},1.00,{cell},{row['created_at']},{main},\r\n"
-    )
+    record = f"{row['id']},INCOME,{row['date']},{cell},1.00,{cell},{row['created_at']},{main},\r\n"
     text = export(client, alice)
     assert text == HEADER + record
     parsed = list(csv.reader(io.StringIO(text)))

@@ -56,9 +56,7 @@ def default_account_id(client, account) -> str:
 def moved_to(client, exported: str, source, target) -> str:
     """An export of `source` with its default account's id replaced by `target`'s: another
     user's account is absent to the caller, so a file moves between users with its ids changed."""
-    return exported.replace(
-        default_account_id(client, source), default_account_id(client, target)
-    )
+    return exported.replace(default_account_id(client, source), default_account_id(client, target))
 
 
 def balance(client, account):
@@ -478,7 +476,7 @@ def test_json_rows_that_are_ambiguous_too_wide_or_not_text_are_bad_rows(client, 
         INVALID_ROWS,
         {
             "row 1": {"_schema": ["A field is named twice."]},
-            "row 2": {"_schema": ["A transaction has at most 10 fields."]},
+            "row 2": {"_schema": ["A transaction has at most 12 fields."]},
             "row 3": {"description": ["Must not contain unpaired surrogate code points."]},
         },
     )

@@ -220,6 +220,7 @@ def test_the_api_serves_old_rows_by_public_id_newest_created_first_within_a_day(
         public = {name: str(public_ids("transactions")[ids[name]]) for name in CREATED}
         # To head, as a deployment does: 0011 puts the rows in ann's default account, her
         # change 9 (her rows keep their versions).
+        db.session.commit()  # ends the reads: on PostgreSQL they would block the migration
         flask_migrate.upgrade()
         db.engine.dispose()
     app = make_app(old_url, secret)  # started after the migration, as boot.sh does

@@ -49,9 +49,12 @@ def test_readme_walkthrough_runs_as_written(live_server):
         Decimal("1000.00"),
     )
     assert (expense["type"], expense["amount"]) == ("EXPENSE", Decimal("-20.00"))
+    assert income["account_id"] == expense["account_id"]  # bruno's default account
+    assert (income["transfer_id"], expense["transfer_id"]) == (None, None)
     assert incomes == [income]
     assert expenses == only_expenses == [expense]
     assert balance == {
+        "currency": "USD",
         "income": Decimal("1000.00"),
         "expenses": Decimal("-20.00"),
         "balance": Decimal("980.00"),
@@ -59,16 +62,18 @@ def test_readme_walkthrough_runs_as_written(live_server):
     }
     month = income["date"][:7]
     assert months == [{"key": month, **balance}]
+    # Version 1 is the default account registration made, the user's first change.
+    assert (income["version"], expense["version"]) == (2, 3)
     assert changes == {
-        "server_knowledge": 2,
+        "server_knowledge": 3,
         "has_more": False,
         "changed": [income, expense],
         "deleted": [],
     }
     assert offline == {
-        "server_knowledge": 3,
+        "server_knowledge": 4,
         "results": [
-            {"id": "01938a4e-7c2b-7d1e-9f3a-2b4c6d8e0f12", "status": "created", "version": 3}
+            {"id": "01938a4e-7c2b-7d1e-9f3a-2b4c6d8e0f12", "status": "created", "version": 4}
         ],
     }
     # curl -s shows no headers: the request ID is only checked to be there.

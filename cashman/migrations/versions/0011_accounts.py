@@ -45,9 +45,9 @@ def kind(constraint: str) -> sa.Enum:
 def upgrade():
     currency = _default_currency()
     scale = 10 ** (get_currency_precision(currency) - 2)  # from cents to minor units
-    _create_accounts()
     connection = op.get_bind()
-    _refuse_rounding(connection, currency, scale)
+    _refuse_rounding(connection, currency, scale)  # first: a refused run leaves nothing behind
+    _create_accounts()
     _open_default_accounts(connection, currency)
     minor = _converted("amount_cents", scale)
     _rebuild_transactions(minor, currency)
