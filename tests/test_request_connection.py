@@ -119,8 +119,10 @@ def test_a_create_on_postgresql_is_one_statement_after_the_token_check(app, alic
     finally:
         event.remove(engine, "before_cursor_execute", note)
     assert created.status_code == 201
-    assert statements == ["SELECT", "WITH"]  # the revocation read, then the create
-    assert created.get_json()["version"] == 1
+    # The revocation read, the default account (its currency gives the amount its digits), then
+    # the create.
+    assert statements == ["SELECT", "SELECT", "WITH"]
+    assert created.get_json()["version"] == 2  # version 1: the default account
     balance = client.get("/balance", headers=alice.headers).get_json()
     assert (balance["count"], Decimal(str(balance["income"]))) == (1, Decimal("10.50"))
 
