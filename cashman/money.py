@@ -24,9 +24,10 @@ def places(amount: Decimal) -> int:
 def to_minor(amount: Decimal, currency: str) -> int:
     """The amount in the currency's minor units; refuses anything it would round (amounts
     are bounded by MAX_AMOUNT before they get here, so the context's precision holds them)."""
-    if places(amount) > minor_digits(currency):
+    digits = minor_digits(currency)
+    if places(amount) > digits:
         raise ValueError(f"{amount} has more decimals than {currency} has")
-    return int(amount.scaleb(minor_digits(currency)))
+    return int(amount.scaleb(digits))
 
 
 def from_minor(minor: int, currency: str) -> Decimal:
