@@ -22,6 +22,7 @@ from werkzeug.routing import BaseConverter, ValidationError
 
 from .openapi.spec import build_spec
 from .resources import required_token
+from .resources.accounts import Account, AccountList
 from .resources.auth import JWKS, Login, Logout, Me, Refresh, Register
 from .resources.budgets import Budget, Categories, Category, MonthBudget
 from .resources.health import Health, OpenAPIDocument, Ready
@@ -55,6 +56,8 @@ ROUTES = [
     (Income, f"/incomes/{ITEM}"),
     (ExpenseList, "/expenses"),
     (Expense, f"/expenses/{ITEM}"),
+    (AccountList, "/accounts"),
+    (Account, "/accounts/<uuid:account_id>"),
     (TransactionList, "/transactions"),
     (TransactionExport, "/transactions.csv"),
     (TransactionImport, "/transactions/import"),

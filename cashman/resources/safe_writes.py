@@ -60,25 +60,33 @@ def create_once(
     return kept.commit_create(ledger, key, _answer(row, created=True))
 
 
-def change_latest(
-    store: TransactionStore, kind: Kind, transaction_id: UUID, write: Callable[[Row], Row | None]
-) -> Row:
-    """Read the row, check `If-Match` against it, write it; if another request changed it
-    meanwhile, again.
+def change_latest(read: Callable[[], Row], write: Callable[[Row], Row | None], what: str) -> Row:
+    """Read the row (a transaction, a transfer, an account), check `If-Match` against it, write
+    it; if another request changed it meanwhile, again.
 
-    Every UPDATE and DELETE names the version it read, so a write based on a stale read changes
-    nothing (`write` answers None) instead of overwriting; `If-Match` is then judged
-    against the fresh row, which is what would really be overwritten.
+    Every write names the version it read, so a write based on a stale read changes nothing
+    (`write` answers None) instead of overwriting; `If-Match` is then judged against the fresh
+    row, which is what would really be overwritten. `what` names it in the problems' texts.
     """
     for _attempt in range(WRITE_ATTEMPTS):
-        row = store.get(transaction_id, kind)
+        row = read()
         if request.if_match and not request.if_match.contains(etag(row)):
-            raise PreconditionFailed(
-                _("The transaction has changed: If-Match does not match its ETag.")
-            )
+            raise PreconditionFailed(_CHANGED[what]())
         if (written := write(row)) is not None:
             return written
-    raise Conflict(_("The transaction is being changed by other requests; try again."))
+    raise Conflict(_BUSY[what]())
+
+
+_CHANGED = {
+    "transaction": lambda: _("The transaction has changed: If-Match does not match its ETag."),
+    "transfer": lambda: _("The transfer has changed: If-Match does not match its ETag."),
+    "account": lambda: _("The account has changed: If-Match does not match its ETag."),
+}
+_BUSY = {
+    "transaction": lambda: _("The transaction is being changed by other requests; try again."),
+    "transfer": lambda: _("The transfer is being changed by other requests; try again."),
+    "account": lambda: _("The account is being changed by other requests; try again."),
+}
 
 
 def _answer(row: Row, created: bool) -> CreateAnswer:

@@ -118,14 +118,14 @@ class _KindItem(Resource):
         def write(row: Row) -> Row | None:
             return store.change(row, accounts.changed_row(row, fields))
 
-        row = change_latest(store, self.kind, transaction_id, write)
+        row = change_latest(lambda: store.get(transaction_id, self.kind), write, "transaction")
         return transaction_rows.one(row), 200, etag_header(row)
 
     @documented(status=204, request_headers=("If-Match",), errors=(409, 412))
     def delete(self, transaction_id: UUID):
         """Delete one of the caller's rows (412 if `If-Match` is outdated)."""
         store = caller_store(TransactionStore)
-        change_latest(store, self.kind, transaction_id, store.remove)
+        change_latest(lambda: store.get(transaction_id, self.kind), store.remove, "transaction")
         return Response(status=204)
 
 

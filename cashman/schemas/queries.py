@@ -114,6 +114,22 @@ class SyncQuerySchema(Schema):
         unknown = EXCLUDE
 
 
+class TransferPageQuerySchema(PageQuerySchema):
+    """/transfers: a page, newest first."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class AccountListQuerySchema(Schema):
+    archived = fields.Boolean(
+        metadata={"description": "false: leave archived accounts out; true: only those."}
+    )
+
+    class Meta:
+        unknown = EXCLUDE
+
+
 kind_page_query_schema = KindPageQuerySchema()
 transaction_page_query_schema = TransactionPageQuerySchema()
 transaction_export_query_schema = TransactionFilterQuerySchema()
@@ -121,6 +137,8 @@ balance_query_schema = BalanceQuerySchema()
 summary_query_schema = SummaryQuerySchema()
 sync_query_schema = SyncQuerySchema()
 in_currency_query_schema = InCurrencyQuerySchema()
+account_list_query_schema = AccountListQuerySchema()
+transfer_page_query_schema = TransferPageQuerySchema()
 
 
 def load_query(schema: Schema) -> dict[str, Any]:

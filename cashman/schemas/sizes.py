@@ -7,7 +7,7 @@ that is stored are read from its column, so what validates always fits.
 
 from sqlalchemy import Column
 
-from ..models import IdempotencyRecord, LoginSession, Transaction, User
+from ..models import Account, IdempotencyRecord, LoginSession, Transaction, User
 from ..money import MAX_AMOUNT
 
 
@@ -17,6 +17,7 @@ def _width(column: Column) -> int:
 
 DESCRIPTION_LENGTH = _width(Transaction.__table__.c.description)  # 255
 CATEGORY_LENGTH = _width(Transaction.__table__.c.category)  # 64, as a budget's
+ACCOUNT_NAME_LENGTH = _width(Account.__table__.c.name)  # 64
 DEVICE_LENGTH = _width(LoginSession.__table__.c.device)  # 100
 USERNAME_LENGTH = (3, _width(User.__table__.c.username))  # (3, 64)
 PASSWORD_LENGTH = (8, 128)

@@ -21,7 +21,7 @@ from ..errors import FieldErrors
 from ..filters import fold
 from ..i18n import _
 from ..models import ACCOUNT_CONTENT, Account
-from ..money import places, to_minor
+from ..money import from_minor, places, to_minor
 from . import account_writes as writes
 from . import ledger_statements as sql
 from .ledger import AccountGone, Ledger
@@ -55,6 +55,23 @@ def priced(fields: dict[str, Any], account_id: UUID, currency: str) -> dict[str,
     if "amount" in fields:
         content["amount_minor"] = minor_units(fields["amount"], currency)
     return content
+
+
+def account_columns(
+    fields: dict[str, Any], currency: str, account: Row | None = None
+) -> dict[str, Any]:
+    """An account body's fields as the account's columns: `default` as `is_default`, the
+    opening balance in the minor units of `currency` (the account's, or the one it changes to,
+    which takes the balance it had)."""
+    columns = {key: value for key, value in fields.items() if key not in ("default", "opening_balance")}
+    if "default" in fields:
+        columns["is_default"] = fields["default"]
+    opening = fields.get("opening_balance")
+    if opening is None and account is not None and currency != account.currency:
+        opening = from_minor(account.opening_balance_minor, account.currency)
+    if opening is not None:
+        columns["opening_balance_minor"] = minor_units(opening, currency, "opening_balance")
+    return columns
 
 
 class AccountStore:
@@ -140,54 +157,88 @@ class AccountStore:
                 if all(existing._mapping[key] == content[key] for key in ACCOUNT_CONTENT):
                     return existing, False
                 raise Conflict(_("You already have an account with this id and other content."))
-        self._refuse_taken_name(ledger, content["name"])
+        try:
+            self._refuse_taken_name(content["name"])
+        except FieldErrors:
+            ledger.discard()
+            raise
         public_id = writes.open_account(ledger, content, is_default)
         ledger.commit()
         return self.get(public_id), True
 
-    def change(self, account: Row, fields: dict[str, Any]) -> Row:
+    def change(self, account: Row, fields: dict[str, Any]) -> Row | None:
         """Give the account the fields that differ (a default moves from the old one, which
-        changes too) and commit."""
+        changes too) and commit; None (nothing written) if it is no longer the version read."""
         changes = {key: value for key, value in fields.items() if account._mapping[key] != value}
         if not changes:
             return account
         ledger = self.ledger()
         ledger.lock()
-        if "name" in changes and fold(changes["name"]) != fold(account.name):
-            self._refuse_taken_name(ledger, changes["name"])
-        if "currency" in changes and self.holds_rows(account.public_id):
+        if not self._is_current(account):
             ledger.discard()
-            raise Conflict(_("The account holds transactions: its currency cannot change."))
+            return None
+        try:
+            self._check_change(account, changes)
+        except (ValidationError, Conflict, FieldErrors):
+            ledger.discard()
+            raise
         if changes.get("is_default"):
-            old = self.default()
-            writes.update_account(ledger, old, {"is_default": False})
+            writes.update_account(ledger, self.default(), {"is_default": False})
         writes.update_account(ledger, account, changes)
         ledger.commit()
         return self.get(account.public_id)
 
-    def delete(self, account: Row) -> None:
-        """Delete an empty account that is not the default (a 409 otherwise) and commit."""
+    def delete(self, account: Row) -> Row | None:
+        """Delete an empty account that is not the default (a 409 otherwise) and commit; None
+        (nothing written) if it is no longer the version read."""
         ledger = self.ledger()
         ledger.lock()
-        if account.is_default:
+        if not self._is_current(account):
             ledger.discard()
-            raise Conflict(default_message())
-        if self.holds_rows(account.public_id):
+            return None
+        if (refusal := self.undeletable(account)) is not None:
             ledger.discard()
-            raise Conflict(_("Archive it, or move its transactions first."))
+            raise Conflict(refusal)
         writes.delete_account(ledger, account)
         ledger.commit()
+        return account
+
+    def undeletable(self, account: Row) -> str | None:
+        """Why the account cannot be deleted (under the lock), or None if it can."""
+        if account.is_default:
+            return default_message()
+        if self.holds_rows(account.public_id):
+            return _("Archive it, or move its transactions first.")
+        return None
 
     # Helpers
+
+    def _is_current(self, account: Row) -> bool:
+        """Whether the account is still the version read (under the lock)."""
+        current = self._find(account.public_id, write_connection())
+        return current is not None and current.version == account.version
+
+    def _check_change(self, account: Row, changes: dict[str, Any]) -> None:
+        """Refuse a change that would leave no usable default, or change the currency of an
+        account with rows, or take a name the user has."""
+        archived = changes.get("archived", account.archived)
+        is_default = changes.get("is_default", account.is_default)
+        if archived and is_default:
+            if "archived" in changes:
+                raise ValidationError({"archived": [default_message()]})
+            raise ValidationError({"default": [archived_message()]})
+        if "name" in changes and fold(changes["name"]) != fold(account.name):
+            self._refuse_taken_name(changes["name"])
+        if "currency" in changes and self.holds_rows(account.public_id):
+            raise Conflict(_("The account holds transactions: its currency cannot change."))
 
     def _find(self, public_id: UUID, connection: Any) -> Row | None:
         query = sql.FIND_ACCOUNTS.where(Account.public_id == public_id)
         return connection.execute(query, {"user_id": self.user_id}).first()
 
-    def _refuse_taken_name(self, ledger: Ledger, name: str) -> None:
+    def _refuse_taken_name(self, name: str) -> None:
         query = sql.FIND_ACCOUNTS.where(Account.name_key == fold(name))
         if write_connection().execute(query, {"user_id": self.user_id}).first() is not None:
-            ledger.discard()
             raise FieldErrors(
                 {"name": [_("You already have an account with this name.")]},
                 409,
