@@ -38,6 +38,7 @@ from .resources.transactions import (
     TransactionExport,
     TransactionList,
 )
+from .resources.transfers import Transfer, TransferList
 from .schemas.fields import Month
 
 ITEM = "<uuid:transaction_id>"  # anything else is no route: the same 404 as an absent row
@@ -58,6 +59,8 @@ ROUTES = [
     (Expense, f"/expenses/{ITEM}"),
     (AccountList, "/accounts"),
     (Account, "/accounts/<uuid:account_id>"),
+    (TransferList, "/transfers"),
+    (Transfer, "/transfers/<uuid:transfer_id>"),
     (TransactionList, "/transactions"),
     (TransactionExport, "/transactions.csv"),
     (TransactionImport, "/transactions/import"),

@@ -21,12 +21,20 @@ def places(amount: Decimal) -> int:
     return max(0, -exponent - (len(digits) - len(significant))) if significant else 0
 
 
+class TooManyDecimals(ValueError):
+    """An amount with more decimals than its currency has: it would be rounded."""
+
+    def __init__(self, amount: Decimal, currency: str, digits: int) -> None:
+        super().__init__(f"{amount} has more decimals than {currency} has ({digits})")
+        self.digits = digits
+
+
 def to_minor(amount: Decimal, currency: str) -> int:
     """The amount in the currency's minor units; refuses anything it would round (amounts
     are bounded by MAX_AMOUNT before they get here, so the context's precision holds them)."""
     digits = minor_digits(currency)
     if places(amount) > digits:
-        raise ValueError(f"{amount} has more decimals than {currency} has")
+        raise TooManyDecimals(amount, currency, digits)
     return int(amount.scaleb(digits))
 
 

@@ -20,7 +20,7 @@ from cashman.schemas import fields as schema_fields
 from cashman.schemas import sizes
 from cashman.schemas.fields import IDEMPOTENCY_KEY, MONTH_PATTERN, USERNAME_PATTERN, Month
 from cashman.schemas.imports import MAX_ROWS
-from cashman.stores.accounts import minor_units
+from cashman.stores.pricing import minor_units
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -92,6 +93,14 @@ class Transaction(db.Model):
             "amount_minor",
         ),
         Index("ix_transactions_user_version", "user_id", "version"),  # GET /sync
+        # A transfer's two legs, found by its id (only legs have one).
+        Index(
+            "ix_transactions_user_transfer",
+            "user_id",
+            "transfer_id",
+            sqlite_where=text("transfer_id IS NOT NULL"),
+            postgresql_where=text("transfer_id IS NOT NULL"),
+        ),
         # Paging one account's rows (?account_id=), and its rows' key.
         Index(
             "ix_transactions_user_account_date_created",

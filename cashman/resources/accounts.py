@@ -16,7 +16,8 @@ from ..schemas.accounts import (
 )
 from ..schemas.bodies import load_body
 from ..schemas.queries import account_list_query_schema, load_query
-from ..stores.accounts import AccountStore, account_columns
+from ..stores.accounts import AccountStore
+from ..stores.pricing import account_columns
 from . import Resource, caller_store
 from .safe_writes import change_latest
 

@@ -6,7 +6,6 @@ The stores only write; these decide what."""
 import hashlib
 from collections.abc import Callable
 from typing import Any
-from uuid import UUID
 
 from flask import current_app, request
 from sqlalchemy import Row
@@ -16,9 +15,8 @@ from ..errors import FieldErrors
 from ..i18n import _
 from ..models import Kind, etag
 from ..schemas.fields import IDEMPOTENCY_KEY, idempotency_key_message
-from ..schemas.responses import transaction_rows
 from ..stores.kept_answers import CreateAnswer, IdempotencyKey, KeptAnswers
-from ..stores.transactions import TransactionStore
+from ..stores.ledger import Ledger
 
 WRITE_ATTEMPTS = 3
 
@@ -39,25 +37,31 @@ def idempotency_key(kind: Kind, payload: Any) -> IdempotencyKey | None:
 
 
 def create_once(
-    store: TransactionStore, kind: Kind, content: dict[str, Any], key: IdempotencyKey | None
+    user_id: int,
+    write: Callable[[Ledger], Row | None],
+    retried: Callable[[], Row],
+    dump: Callable[[Row], dict[str, Any]],
+    key: IdempotencyKey | None,
 ) -> CreateAnswer:
-    """Record a new row, under the client's `id` if it gives one, and answer it.
+    """Record something new (a row, a transfer) with `write`, under the client's `id` if it
+    gives one, and answer it with `dump`.
 
-    An id the caller has already is a retried create when the stored row has the same kind and
-    content (nothing changes; `created` is False), and a 409 otherwise. With a key, an earlier
-    answer to it is replayed, and a new answer is kept with the row, in the same commit.
+    `write` answers None when the caller has the id already: `retried` then gives the stored
+    one if it has the same content (nothing changes; `created` is False), or raises a 409.
+    With a key, an earlier answer to it is replayed, and a new answer is kept with what it
+    answers, in the same commit.
     """
-    kept = KeptAnswers(store.user_id)
+    kept = KeptAnswers(user_id)
     if key is not None and (answer := kept.to_create(key)) is not None:
         return answer
-    ledger = store.ledger()
-    if (row := ledger.create(kind, content)) is None:
+    ledger = Ledger(user_id)
+    if (row := write(ledger)) is None:
         ledger.discard()
-        return _answer(store.created_before(kind, content), created=False)
+        return _answer(retried(), dump, created=False)
     if key is None:
         ledger.commit()
-        return _answer(row, created=True)
-    return kept.commit_create(ledger, key, _answer(row, created=True))
+        return _answer(row, dump, created=True)
+    return kept.commit_create(ledger, key, _answer(row, dump, created=True))
 
 
 def change_latest(read: Callable[[], Row], write: Callable[[Row], Row | None], what: str) -> Row:
@@ -89,5 +93,5 @@ _BUSY = {
 }
 
 
-def _answer(row: Row, created: bool) -> CreateAnswer:
-    return CreateAnswer(transaction_rows.one(row), row.public_id, etag(row), created)
+def _answer(row: Row, dump: Callable[[Row], dict[str, Any]], created: bool) -> CreateAnswer:
+    return CreateAnswer(dump(row), row.public_id, etag(row), created)

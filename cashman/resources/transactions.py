@@ -81,7 +81,14 @@ class _KindList(Resource):
         key = idempotency_key(self.kind, payload)
         fields = new_transaction_schemas[self.kind].load(payload)
         content = caller_store(AccountStore).new_row(fields)
-        answer = create_once(caller_store(TransactionStore), self.kind, content, key)
+        store = caller_store(TransactionStore)
+        answer = create_once(
+            store.user_id,
+            lambda ledger: ledger.create(self.kind, content),
+            lambda: store.created_before(self.kind, content),
+            transaction_rows.one,
+            key,
+        )
         location = url_for(self.item_endpoint, transaction_id=answer.transaction_id)
         headers = {"Location": location, "ETag": quote_etag(answer.etag)}
         return answer.body, 201 if answer.created else 200, headers

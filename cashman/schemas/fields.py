@@ -53,7 +53,7 @@ class Money(FormatsLazyMessages, fields.Field):
 
     JSON numbers arrive as `Decimal` (see json_provider), so no float ever holds an amount. How
     many decimals it may have is its currency's, checked where the currency is known (the
-    account's: cashman.stores.accounts.priced).
+    account's: cashman.stores.pricing.priced).
     """
 
     default_error_messages = {
@@ -89,15 +89,16 @@ class Money(FormatsLazyMessages, fields.Field):
 
 class MinorAmount(Money):
     """An amount kept in minor units: dumped from the object's `minor` attribute with exactly
-    its `currency`'s decimals (`1000` yen, `12.50` dollars, `12.345` dinars)."""
+    the decimals of the currency its `currency` attribute names (`1000` yen, `12.50` dollars,
+    `12.345` dinars)."""
 
-    def __init__(self, minor: str, **kwargs: Any) -> None:
+    def __init__(self, minor: str, currency: str = "currency", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.minor = minor
+        self.minor, self.currency = minor, currency
 
     def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = missing) -> Any:
         minor = super().get_value(obj, self.minor, accessor, default)
-        currency = super().get_value(obj, "currency", accessor, default)
+        currency = super().get_value(obj, self.currency, accessor, default)
         return None if minor is None or minor is missing else from_minor(minor, currency)
 
 

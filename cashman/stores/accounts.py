@@ -7,7 +7,6 @@ commit. Another user's account is the same as an absent one: a 404, or a 422 nam
 that gave its id.
 """
 
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -15,16 +14,15 @@ from marshmallow import ValidationError
 from sqlalchemy import Row
 from werkzeug.exceptions import Conflict, NotFound
 
-from ..currencies import minor_digits
 from ..database import db, request_connection, write_connection
 from ..errors import FieldErrors
 from ..filters import fold
 from ..i18n import _
 from ..models import ACCOUNT_CONTENT, Account
-from ..money import from_minor, places, to_minor
 from . import account_writes as writes
 from . import ledger_statements as sql
 from .ledger import AccountGone, Ledger
+from .pricing import priced
 
 BY_NAME = (Account.name_key, Account.public_id)
 
@@ -35,43 +33,6 @@ def archived_message() -> str:
 
 def absent_message() -> str:
     return _("The account does not exist.")
-
-
-def minor_units(amount: Decimal, currency: str, name: str = "amount") -> int:
-    """The amount in the currency's minor units; more decimals than the currency has is
-    refused naming the field (nothing is rounded)."""
-    digits = minor_digits(currency)
-    if places(amount) > digits:
-        message = _("An amount has at most {places} decimal places.").format(places=digits)
-        raise ValidationError({name: [message]})
-    return to_minor(amount, currency)
-
-
-def priced(fields: dict[str, Any], account_id: UUID, currency: str) -> dict[str, Any]:
-    """A row's fields as the ledger writes them in this account: `account_id`, `currency` and
-    the amount (if given) in the currency's minor units."""
-    content = {key: value for key, value in fields.items() if key != "amount"}
-    content |= {"account_id": account_id, "currency": currency}
-    if "amount" in fields:
-        content["amount_minor"] = minor_units(fields["amount"], currency)
-    return content
-
-
-def account_columns(
-    fields: dict[str, Any], currency: str, account: Row | None = None
-) -> dict[str, Any]:
-    """An account body's fields as the account's columns: `default` as `is_default`, the
-    opening balance in the minor units of `currency` (the account's, or the one it changes to,
-    which takes the balance it had)."""
-    columns = {key: value for key, value in fields.items() if key not in ("default", "opening_balance")}
-    if "default" in fields:
-        columns["is_default"] = fields["default"]
-    opening = fields.get("opening_balance")
-    if opening is None and account is not None and currency != account.currency:
-        opening = from_minor(account.opening_balance_minor, account.currency)
-    if opening is not None:
-        columns["opening_balance_minor"] = minor_units(opening, currency, "opening_balance")
-    return columns
 
 
 class AccountStore:
@@ -122,7 +83,7 @@ class AccountStore:
     def new_row(self, fields: dict[str, Any]) -> dict[str, Any]:
         """A new row's fields priced in its account (`account_id`, else the default)."""
         account = self.for_new_row(fields.get("account_id"))
-        return priced(_without_account(fields), account.public_id, account.currency)
+        return priced(fields, account.public_id, account.currency)
 
     def changed_row(self, row: Row, fields: dict[str, Any]) -> dict[str, Any]:
         """A change's fields priced in the row's account, or in the one it moves to, which
@@ -133,7 +94,7 @@ class AccountStore:
             if account.currency != row.currency:
                 raise ValidationError({"account_id": [_("The account's currency differs.")]})
             account_id = account.public_id
-        return priced(_without_account(fields), account_id, row.currency)
+        return priced(fields, account_id, row.currency)
 
     def holds_rows(self, public_id: UUID) -> bool:
         bound = {"user_id": self.user_id, "public_id": public_id}
@@ -244,10 +205,6 @@ class AccountStore:
                 409,
                 _("The account name is already taken."),
             )
-
-
-def _without_account(fields: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in fields.items() if key != "account_id"}
 
 
 def default_message() -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..database import db, request_connection, write_connection
 from ..models import Budget, Kind, Transaction
 from ..money import from_minor
-from .accounts import minor_units
+from .pricing import minor_units
 
 THE_BUDGET = (
     Budget.user_id == bindparam("user_id"),

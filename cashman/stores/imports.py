@@ -22,8 +22,9 @@ from sqlalchemy import bindparam, func, select
 from ..database import request_connection
 from ..errors import flat_messages
 from ..models import Kind, Transaction
-from .accounts import AccountStore, priced
+from .accounts import AccountStore
 from .ledger import Ledger
+from .pricing import priced
 
 Key = tuple[UUID, Kind, date, int, str]  # account, type, date, amount in minor units, description
 KEYED_BY = (
