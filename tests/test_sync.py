@@ -26,11 +26,15 @@ def sync(client, account, **query):
 
 
 def test_a_new_user_knows_the_default_accounts_version_and_no_rows(client, alice):
+    main = json_body(client.get("/accounts", headers=alice.headers))
+    assert [account["name"] for account in main] == ["Main"]
     assert sync(client, alice) == {
         "server_knowledge": 1,
         "has_more": False,
         "changed": [],
         "deleted": [],
+        "accounts": main,
+        "deleted_accounts": [],
     }
 
 
@@ -44,23 +48,31 @@ def test_changes_come_once_in_their_latest_state_and_deletes_as_tombstones(clien
     client.delete(f"/expenses/{coffee['id']}", headers=alice.headers)  # 6
     rent_now = json_body(client.get(f"/expenses/{rent['id']}", headers=alice.headers))
 
+    main = json_body(client.get("/accounts", headers=alice.headers))  # its balance now
+
     assert sync(client, alice) == {
         "server_knowledge": 6,
         "has_more": False,
         "changed": [salary, rent_now],
         "deleted": [{"id": coffee["id"], "type": "EXPENSE", "version": 6}],
+        "accounts": main,
+        "deleted_accounts": [],
     }
     assert sync(client, alice, since=4) == {
         "server_knowledge": 6,
         "has_more": False,
         "changed": [rent_now],
         "deleted": [{"id": coffee["id"], "type": "EXPENSE", "version": 6}],
+        "accounts": [],
+        "deleted_accounts": [],
     }
     assert sync(client, alice, since=6) == {
         "server_knowledge": 6,
         "has_more": False,
         "changed": [],
         "deleted": [],
+        "accounts": [],
+        "deleted_accounts": [],
     }
 
 
@@ -69,12 +81,15 @@ def test_pages_hold_exactly_limit_entries_while_more_remain(client, alice):
     client.delete(f"/incomes/{rows[1]['id']}", headers=alice.headers)  # 7
     client.patch(f"/incomes/{rows[0]['id']}", json={"amount": 7}, headers=alice.headers)  # 8
 
-    first = sync(client, alice, limit=2)
-    assert (first["server_knowledge"], first["has_more"]) == (5, True)
-    assert [row["version"] for row in first["changed"]] == [4, 5]
-    second = sync(client, alice, since=5, limit=2)
+    first = sync(client, alice, limit=2)  # the default account (1) and a row count alike
+    assert (first["server_knowledge"], first["has_more"]) == (4, True)
+    assert [account["version"] for account in first["accounts"]] == [1]
+    assert [row["version"] for row in first["changed"]] == [4]
+    between = sync(client, alice, since=4, limit=2)
+    assert (between["server_knowledge"], between["has_more"]) == (6, True)
+    assert [row["version"] for row in between["changed"]] == [5, 6]
+    second = sync(client, alice, since=6, limit=1)
     assert (second["server_knowledge"], second["has_more"]) == (7, True)
-    assert [row["version"] for row in second["changed"]] == [6]
     assert second["deleted"] == [{"id": rows[1]["id"], "type": "INCOME", "version": 7}]
     last = sync(client, alice, since=7, limit=2)
     assert (last["server_knowledge"], last["has_more"], last["deleted"]) == (8, False, [])

@@ -7,10 +7,17 @@ from typing import Any
 from flask import current_app
 
 from ..openapi.operation import documented
+from ..schemas.accounts import accounts_schema, deleted_accounts_schema
 from ..schemas.bodies import read_json
 from ..schemas.queries import load_query, sync_query_schema
-from ..schemas.responses import changes_schema, deleted_rows, transaction_rows
-from ..schemas.sync import load_operations, sync_answer, sync_batch_schema, sync_results_schema
+from ..schemas.responses import deleted_rows, transaction_rows
+from ..schemas.sync import (
+    changes_schema,
+    load_operations,
+    sync_answer,
+    sync_batch_schema,
+    sync_results_schema,
+)
 from ..stores.kept_answers import KeptAnswers
 from ..stores.sync import ChangeFeed
 from ..stores.sync_batch import ClientChange, SyncBatch
@@ -34,6 +41,8 @@ class Sync(Resource):
             "has_more": changes.has_more,
             "changed": transaction_rows.many(changes.changed),
             "deleted": deleted_rows.many(changes.deleted),
+            "accounts": accounts_schema.dump(changes.accounts),
+            "deleted_accounts": deleted_accounts_schema.dump(changes.deleted_accounts),
         }, 200
 
     @documented(returns=sync_results_schema, body=sync_batch_schema, tag="sync")

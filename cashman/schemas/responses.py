@@ -171,26 +171,6 @@ class DeletedSchema(ResponseSchema):
     version = fields.Integer(required=True, metadata={"description": "The version of its delete."})
 
 
-class ChangesSchema(ResponseSchema):
-    """A page of changes: apply `changed` and `deleted`, then remember `server_knowledge`."""
-
-    server_knowledge = fields.Integer(
-        required=True,
-        metadata={"description": "Send it as `since` next time (or at once, with `has_more`)."},
-    )
-    has_more = fields.Boolean(required=True)
-    changed = fields.List(
-        fields.Nested(TransactionSchema),
-        required=True,
-        metadata={"description": "Rows created or changed, in their latest state, by version."},
-    )
-    deleted = fields.List(
-        fields.Nested(DeletedSchema),
-        required=True,
-        metadata={"description": "Rows deleted, by version."},
-    )
-
-
 class TotalsSchema(ResponseSchema):
     currency = fields.String(required=True, metadata={"description": "ISO 4217: all it counts."})
     income = Money(required=True)
@@ -223,7 +203,6 @@ me_schema = MeSchema()
 transaction_schema = TransactionSchema()
 transactions_schema = TransactionSchema(many=True)
 totals_schema = TotalsSchema()
-changes_schema = ChangesSchema()
 summary_schema = SummarySchema(many=True)
 transaction_rows = RowDumper(transaction_schema)
 deleted_rows = RowDumper(DeletedSchema())

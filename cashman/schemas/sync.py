@@ -15,9 +15,10 @@ from sqlalchemy import Row
 from ..errors import flat_messages
 from ..i18n import _, _l
 from ..models import Kind
+from .accounts import AccountSchema, DeletedAccountSchema
 from .bodies import BodySchema, ExpenseSchema, IncomeSchema, TransactionBodySchema
 from .fields import KindName, PublicId
-from .responses import ResponseSchema, TransactionSchema, transaction_rows
+from .responses import DeletedSchema, ResponseSchema, TransactionSchema, transaction_rows
 from .sizes import MAX_OPERATIONS
 
 KINDS = [kind.name for kind in Kind]
@@ -172,6 +173,40 @@ class SyncResultsSchema(ResponseSchema):
 
 
 sync_results_schema = SyncResultsSchema()
+
+
+class ChangesSchema(ResponseSchema):
+    """A page of changes: apply the accounts, `changed` and the deletes, then remember
+    `server_knowledge`."""
+
+    server_knowledge = fields.Integer(
+        required=True,
+        metadata={"description": "Send it as `since` next time (or at once, with `has_more`)."},
+    )
+    has_more = fields.Boolean(required=True)
+    changed = fields.List(
+        fields.Nested(TransactionSchema),
+        required=True,
+        metadata={"description": "Rows created or changed, in their latest state, by version."},
+    )
+    deleted = fields.List(
+        fields.Nested(DeletedSchema),
+        required=True,
+        metadata={"description": "Rows deleted, by version."},
+    )
+    accounts = fields.List(
+        fields.Nested(AccountSchema),
+        required=True,
+        metadata={"description": "Accounts created or changed, in their latest state, by version."},
+    )
+    deleted_accounts = fields.List(
+        fields.Nested(DeletedAccountSchema),
+        required=True,
+        metadata={"description": "Accounts deleted, by version."},
+    )
+
+
+changes_schema = ChangesSchema()
 
 
 class SyncOutcome(Protocol):

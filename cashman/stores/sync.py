@@ -1,6 +1,7 @@
-"""What changed in a user's transactions since a version: the feed GET /sync pages through.
+"""What changed in a user's transactions and accounts since a version: the feed GET /sync
+pages through.
 
-Each change took the next value of the user's counter (cashman.stores.totals), so a client that
+Each change took the next value of the user's counter (cashman.stores.ledger), so a client that
 remembers the last value it saw asks only for what came after it. A deleted row leaves a
 tombstone with the version of its delete; tombstones older than SYNC_RETENTION_DAYS are
 forgotten, and a client that has seen nothing since before them must start over (410).
@@ -13,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     exists,
+    literal,
     null,
     select,
     true,
@@ -22,17 +24,21 @@ from werkzeug.exceptions import Gone
 
 from ..database import request_connection
 from ..i18n import _
-from ..models import MAX_VERSION, DeletedTransaction, Transaction, User
+from ..models import MAX_VERSION, Account, DeletedAccount, DeletedTransaction, Transaction, User
+from .ledger_statements import ACCOUNT_ANSWERED
 
 
 @dataclass(frozen=True)
 class Changes:
-    """One page of the feed: rows in their latest state, tombstones, and where the page ends."""
+    """One page of the feed: rows and accounts in their latest state, tombstones, and where
+    the page ends."""
 
     server_knowledge: int
     has_more: bool
     changed: list[Row]
     deleted: list[Row]
+    accounts: list[Row]
+    deleted_accounts: list[Row]
 
 
 class ChangeFeed:
@@ -58,47 +64,63 @@ class ChangeFeed:
         entries = [row for row in rows if row.version is not None]
         has_more = len(entries) > limit
         entries = entries[:limit]
+        of = {entry: [row for row in entries if row.entry == entry] for entry in ENTRIES}
         return Changes(
             server_knowledge=entries[-1].version if has_more else rows[0].server_knowledge,
             has_more=has_more,
-            changed=[row for row in entries if row.description is not None],
-            deleted=[row for row in entries if row.description is None],
+            **of,
         )
+
+
+ENTRIES = ("changed", "deleted", "accounts", "deleted_accounts")
 
 
 def _feed():
-    """The counter, and the next changes after it: rows and tombstones merged by version.
+    """The counter, and the next changes after it: rows, accounts and their tombstones merged
+    by version, each entry tagged with the list it belongs to.
 
     A tombstone of an id that exists again (deleted, then created anew) is left out: the row
-    is its latest state.
+    is its latest state. The four sides share one set of columns (null where a side has none).
     """
     user, since, limit = bindparam("user_id"), bindparam("since"), bindparam("limit")
-    changed = select(*Transaction.listed()).where(
-        Transaction.user_id == user, Transaction.version > since
-    )
-    alive = exists().where(
+    rows = {column.key: column for column in Transaction.listed()}
+    accounts = {column.key: column for column in ACCOUNT_ANSWERED}
+    columns = {**{name: column.type for name, column in (rows | accounts).items()}}
+    row_alive = exists().where(
         Transaction.user_id == user, Transaction.public_id == DeletedTransaction.public_id
     )
-    # A tombstone has its id, type and version; the other columns are null.
-    kept = {"public_id": DeletedTransaction.public_id}
-    kept |= {"type": DeletedTransaction.type, "version": DeletedTransaction.version}
-    deleted = select(
-        *(
-            kept.get(column.name, cast(null(), column.type).label(column.name))
-            for column in changed.selected_columns
-        )
-    ).where(DeletedTransaction.user_id == user, DeletedTransaction.version > since, ~alive)
-    # Each side is cut to a page by its (user_id, version) index first, then the two merge.
-    pages = [
-        select(side.order_by(side.selected_columns.version).limit(limit).subquery())
-        for side in (changed, deleted)
-    ]
-    entries = union_all(*pages).order_by("version").limit(limit).subquery()
+    account_alive = exists().where(
+        Account.user_id == user, Account.public_id == DeletedAccount.public_id
+    )
+    sides = {
+        "changed": (rows, Transaction, ()),
+        "deleted": (
+            {name: getattr(DeletedTransaction, name) for name in ("public_id", "type", "version")},
+            DeletedTransaction,
+            (~row_alive,),
+        ),
+        "accounts": (accounts, Account, ()),
+        "deleted_accounts": (
+            {name: getattr(DeletedAccount, name) for name in ("public_id", "version")},
+            DeletedAccount,
+            (~account_alive,),
+        ),
+    }
+    pages = []
+    for entry, (side, table, where) in sides.items():
+        selected = [literal(entry).label("entry")] + [
+            side[name].label(name) if name in side else cast(null(), type_).label(name)
+            for name, type_ in columns.items()
+        ]
+        query = select(*selected).where(table.user_id == user, table.version > since, *where)
+        # Each side is cut to a page by its (user_id, version) index first, then they merge.
+        pages.append(select(query.order_by(table.version).limit(limit).subquery()))
+    merged = union_all(*pages).order_by("version").limit(limit).subquery()
     return (
-        select(User.server_knowledge, User.forgotten_through, entries)
-        .outerjoin(entries, true())
+        select(User.server_knowledge, User.forgotten_through, merged)
+        .outerjoin(merged, true())
         .where(User.id == user)
-        .order_by(entries.c.version)
+        .order_by(merged.c.version)
     )
 
 
