@@ -14,7 +14,7 @@ from cashman.schemas.responses import (
     transaction_rows,
     transactions_schema,
 )
-from cashman.schemas.sync import sync_answer, sync_results_schema
+from cashman.schemas.sync_answers import sync_answer, sync_results_schema
 from cashman.stores.sync import ChangeFeed
 from cashman.stores.sync_batch import Outcome
 from cashman.stores.transactions import TransactionStore

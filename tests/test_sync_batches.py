@@ -156,7 +156,7 @@ def test_deletes(client, alice):
         ),
         (upsert(A, colour="red"), {"colour": ["Unknown field."]}),
         (upsert(A, version=3), {"version": ["Read-only field."]}),
-        (upsert(A, type="SAVING"), {"type": ["Must be one of: INCOME, EXPENSE, TRANSFER."]}),
+        (upsert(A, type="SAVING"), {"type": ["Must be one of: INCOME, EXPENSE."]}),
         (upsert(A, base_version=-1), {"base_version": ["Must be at least 0."]}),
         (upsert(A, base_version="1"), {"base_version": ["Not a valid integer."]}),
         (delete(A, type="EXPENSE"), {"type": ["Unknown field."]}),
@@ -197,7 +197,12 @@ def test_a_row_keeps_its_type(client, alice):
         ({"operations": [upsert(A), 5]}, {"operations.1": ["Invalid input type."]}),
         (
             {"operations": [{"op": "merge", "id": A}]},
-            {"operations.0.op": ["Must be one of: upsert, delete."]},
+            {
+                "operations.0.op": [
+                    "Must be one of: upsert, delete, upsert_account, delete_account, "
+                    "upsert_transfer, delete_transfer."
+                ]
+            },
         ),
         ({"operations": [upsert("1")]}, {"operations.0.id": ["Not a valid UUID."]}),
         (

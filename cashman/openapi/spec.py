@@ -48,10 +48,12 @@ PATH_PARAMETER = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w
 
 
 def _schema_name(schema: Schema | type[Schema]) -> str:
-    """Component names: the class name without "Schema", "Patch" added for partial ones."""
+    """Component names: the class name without "Schema", "Patch" added for partial ones
+    (unless the class is named so)."""
     cls = schema if isinstance(schema, type) else type(schema)
     name = cls.__name__.removesuffix("Schema")
-    return f"{name}Patch" if getattr(schema, "partial", False) else name
+    patch = getattr(schema, "partial", False) and not name.endswith("Patch")
+    return f"{name}Patch" if patch else name
 
 
 def build_spec(routes: Sequence[tuple[type, str]]) -> dict[str, Any]:

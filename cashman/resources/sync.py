@@ -11,13 +11,8 @@ from ..schemas.accounts import accounts_schema, deleted_accounts_schema
 from ..schemas.bodies import read_json
 from ..schemas.queries import load_query, sync_query_schema
 from ..schemas.responses import deleted_rows, transaction_rows
-from ..schemas.sync import (
-    changes_schema,
-    load_operations,
-    sync_answer,
-    sync_batch_schema,
-    sync_results_schema,
-)
+from ..schemas.sync import load_operations, sync_batch_schema
+from ..schemas.sync_answers import changes_schema, sync_answer, sync_results_schema
 from ..stores.kept_answers import KeptAnswers
 from ..stores.sync import ChangeFeed
 from ..stores.sync_batch import ClientChange, SyncBatch

@@ -209,14 +209,21 @@ class Month(fields.Field):
 
 
 class KindName(FormatsLazyMessages, fields.Field):
-    """A transaction's kind as a client writes it: INCOME or EXPENSE in any case (every answer
-    says "INCOME"; a query or a bank's file may say "income"). Loaded as a `Kind`."""
+    """A transaction's kind as a client writes it, in any case (every answer says "INCOME"; a
+    query or a bank's file may say "income"), one of `kinds`. Loaded as a `Kind`."""
 
     default_error_messages = {"invalid": _l("Must be one of: {choices}.")}
 
-    def __init__(self, *, lower_case_choices: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        kinds: tuple[Kind, ...] = tuple(Kind),
+        lower_case_choices: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        names = [kind.name for kind in Kind]
+        self.kinds = kinds
+        names = [kind.name for kind in kinds]
         # A query names them in lower case (`?type=expense`), a body as every answer does.
         self.choices = (
             ", ".join(name.lower() for name in names) if lower_case_choices else ", ".join(names)
@@ -226,6 +233,6 @@ class KindName(FormatsLazyMessages, fields.Field):
         return None if value is None else value.name
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs) -> Kind:
-        if (kind := Kind.named(value)) is None:
+        if (kind := Kind.named(value)) not in self.kinds:
             raise self.make_error("invalid", choices=self.choices)
         return kind

@@ -1,25 +1,22 @@
-"""POST /sync: a batch of an offline client's operations, and the result of each.
+"""POST /sync: a batch of an offline client's operations (their results: sync_answers.py).
 
 The batch's shape is checked whole (a bad shape is a 422 and nothing is applied); each
 operation's own fields are checked apart, so a bad one is an `invalid` result of its own.
 """
 
-from collections.abc import Sequence
-from typing import Any, Protocol
-from uuid import UUID
+from typing import Any
 
 from marshmallow import ValidationError, fields, missing
 from marshmallow.validate import Length, OneOf, Range
-from sqlalchemy import Row
 
 from ..errors import flat_messages
 from ..i18n import _, _l
 from ..models import Kind
-from .accounts import AccountSchema, DeletedAccountSchema
+from .accounts import AccountPatchSchema
 from .bodies import BodySchema, ExpenseSchema, IncomeSchema, TransactionBodySchema
 from .fields import KindName, PublicId
-from .responses import DeletedSchema, ResponseSchema, TransactionSchema, transaction_rows
 from .sizes import MAX_OPERATIONS
+from .transfers import TransferBodySchema
 
 KINDS = [kind.name for kind in Kind]
 WRITTEN = ("description", "amount", "category", "date", "account_id")  # an upsert's fields
@@ -34,9 +31,18 @@ class BaseVersion(fields.Integer):
         )
 
 
+OPS = ["upsert", "delete", "upsert_account", "delete_account", "upsert_transfer", "delete_transfer"]
+OPERATION_NAMES = [  # their schemas' names in the OpenAPI document, one per op
+    "UpsertOperation",
+    "DeleteOperation",
+    "UpsertAccountOperation",
+    "DeleteAccountOperation",
+    "UpsertTransferOperation",
+    "DeleteTransferOperation",
+]
 # What every operation must have for the batch to be taken at all.
 OPERATION_SHAPE = {
-    "op": fields.String(required=True, validate=OneOf(["upsert", "delete"])),
+    "op": fields.String(required=True, validate=OneOf(OPS)),
     "id": PublicId(required=True),
 }
 
@@ -45,10 +51,7 @@ class SyncBatchSchema(BodySchema):
     operations = fields.List(
         fields.Raw(
             metadata={
-                "oneOf": [
-                    {"$ref": "#/components/schemas/UpsertOperation"},
-                    {"$ref": "#/components/schemas/DeleteOperation"},
-                ]
+                "oneOf": [{"$ref": f"#/components/schemas/{name}"} for name in OPERATION_NAMES]
             }
         ),
         required=True,
@@ -70,18 +73,48 @@ def _upsert_schema(base: type[TransactionBodySchema]) -> type[TransactionBodySch
 
         op = fields.String(required=True, validate=OneOf(["upsert"]))
         id = PublicId(required=True)
-        type = KindName(required=True)
+        type = KindName(required=True, kinds=(Kind.INCOME, Kind.EXPENSE))
         base_version = BaseVersion()
 
     return Upsert
 
 
-class DeleteOperationSchema(BodySchema):
-    """Delete the row with this `id` (if `base_version` is given, only at that version)."""
+def _delete_schema(op_name: str, what: str) -> type[BodySchema]:
+    class Delete(BodySchema):
+        __doc__ = (
+            f"Delete the {what} with this `id` (if `base_version` is given, only at that version)."
+        )
 
-    op = fields.String(required=True, validate=OneOf(["delete"]))
+        op = fields.String(required=True, validate=OneOf([op_name]))
+        id = PublicId(required=True)
+        base_version = BaseVersion()
+
+    Delete.__name__ = f"{op_name.title().replace('_', '')}OperationSchema"
+    return Delete
+
+
+class UpsertAccountOperationSchema(AccountPatchSchema):
+    """Make the account with this `id` be this one: opened (`name`, `kind` and `currency`
+    required), or changed from `base_version` (absent fields keep the stored ones)."""
+
+    op = fields.String(required=True, validate=OneOf(["upsert_account"]))
     id = PublicId(required=True)
     base_version = BaseVersion()
+
+
+class UpsertTransferOperationSchema(TransferBodySchema):
+    """Make the transfer with this `id` be this one: made (`from_account_id`, `to_account_id`
+    and `amount` required), or changed from `base_version` (absent fields keep the stored
+    ones), both legs together."""
+
+    op = fields.String(required=True, validate=OneOf(["upsert_transfer"]))
+    id = PublicId(required=True)
+    base_version = BaseVersion()
+
+
+DeleteOperationSchema = _delete_schema("delete", "row")
+DeleteAccountOperationSchema = _delete_schema("delete_account", "account")
+DeleteTransferOperationSchema = _delete_schema("delete_transfer", "transfer (both legs)")
 
 
 UpsertOperationSchema = _upsert_schema(TransactionBodySchema)
@@ -93,9 +126,22 @@ UPSERTS = {
 OPERATION_SCHEMAS = {
     "UpsertOperation": UpsertOperationSchema,
     "DeleteOperation": DeleteOperationSchema,
+    "UpsertAccountOperation": UpsertAccountOperationSchema,
+    "DeleteAccountOperation": DeleteAccountOperationSchema,
+    "UpsertTransferOperation": UpsertTransferOperationSchema,
+    "DeleteTransferOperation": DeleteTransferOperationSchema,
+}
+# Each op's own schema; an account's and a transfer's are partial (REQUIRED checks a create's).
+OBJECT_OPS = {
+    "delete": DeleteOperationSchema(),
+    "upsert_account": UpsertAccountOperationSchema(partial=("name", "kind", "currency")),
+    "delete_account": DeleteAccountOperationSchema(),
+    "upsert_transfer": UpsertTransferOperationSchema(
+        partial=("from_account_id", "to_account_id", "amount", "description", "date")
+    ),
+    "delete_transfer": DeleteTransferOperationSchema(),
 }
 sync_batch_schema = SyncBatchSchema()
-delete_operation_schema = DeleteOperationSchema()
 
 
 def load_operations(payload: Any) -> list[dict[str, Any]]:
@@ -125,116 +171,15 @@ def _load_one(operation: Any) -> dict[str, Any]:
             errors[name] = error.messages
     if errors:
         raise ValidationError(errors)
-    kind = Kind.named(operation.get("type"))
+    kind = Kind.named(operation.get("type")) if shape["op"] == "upsert" else None
     if shape["op"] == "upsert" and kind is Kind.TRANSFER:
         legs_apart = _("A transfer's rows are written by the transfer operations only.")
         return {**shape, "errors": {"type": [legs_apart]}}
-    schema = delete_operation_schema if shape["op"] == "delete" else UPSERTS[kind]
+    schema = UPSERTS[kind] if shape["op"] == "upsert" else OBJECT_OPS[shape["op"]]
     try:
         valid = schema.load(operation)
     except ValidationError as error:
         return {**shape, "errors": flat_messages(error.messages)}
-    content = {name: valid[name] for name in WRITTEN if name in valid}
+    written = WRITTEN if shape["op"] == "upsert" else valid.keys() - {"op", "id", "base_version"}
+    content = {name: valid[name] for name in written if name in valid}
     return {**shape, "base_version": valid.get("base_version"), "kind": kind, "fields": content}
-
-
-class SyncResultSchema(ResponseSchema):
-    """What became of one operation."""
-
-    id = fields.UUID(required=True)
-    status = fields.String(
-        required=True,
-        metadata={"enum": ["created", "updated", "unchanged", "deleted", "conflict", "invalid"]},
-    )
-    version = fields.Integer(
-        metadata={"description": "The row's new version: only when created, updated or deleted."}
-    )
-    current = fields.Nested(
-        TransactionSchema,
-        allow_none=True,
-        metadata={"description": "Only on a conflict: the server's row (null: it is deleted)."},
-    )
-    errors = fields.Dict(
-        keys=fields.String(),
-        values=fields.List(fields.String()),
-        metadata={"description": "Only when invalid: each bad field with its messages."},
-    )
-
-
-class SyncResultsSchema(ResponseSchema):
-    server_knowledge = fields.Integer(
-        required=True, metadata={"description": "The counter after the batch."}
-    )
-    results = fields.List(
-        fields.Nested(SyncResultSchema),
-        required=True,
-        metadata={"description": "One per operation, in the request's order."},
-    )
-
-
-sync_results_schema = SyncResultsSchema()
-
-
-class ChangesSchema(ResponseSchema):
-    """A page of changes: apply the accounts, `changed` and the deletes, then remember
-    `server_knowledge`."""
-
-    server_knowledge = fields.Integer(
-        required=True,
-        metadata={"description": "Send it as `since` next time (or at once, with `has_more`)."},
-    )
-    has_more = fields.Boolean(required=True)
-    changed = fields.List(
-        fields.Nested(TransactionSchema),
-        required=True,
-        metadata={"description": "Rows created or changed, in their latest state, by version."},
-    )
-    deleted = fields.List(
-        fields.Nested(DeletedSchema),
-        required=True,
-        metadata={"description": "Rows deleted, by version."},
-    )
-    accounts = fields.List(
-        fields.Nested(AccountSchema),
-        required=True,
-        metadata={"description": "Accounts created or changed, in their latest state, by version."},
-    )
-    deleted_accounts = fields.List(
-        fields.Nested(DeletedAccountSchema),
-        required=True,
-        metadata={"description": "Accounts deleted, by version."},
-    )
-
-
-changes_schema = ChangesSchema()
-
-
-class SyncOutcome(Protocol):
-    """What became of one operation, as the ledger tells it."""
-
-    id: UUID
-    status: str
-    version: int | None
-    current: Row | None
-    errors: dict[str, list[str]] | None
-
-
-def sync_answer(knowledge: int, outcomes: Sequence[SyncOutcome]) -> dict[str, Any]:
-    """POST /sync's answer, as `sync_results_schema` dumps it (a test checks): `version`,
-    `current` and `errors` only where they apply, a conflict's row by the fast row dump."""
-    return {
-        "server_knowledge": knowledge,
-        "results": [_result(outcome) for outcome in outcomes],
-    }
-
-
-def _result(outcome: SyncOutcome) -> dict[str, Any]:
-    result: dict[str, Any] = {"id": str(outcome.id), "status": outcome.status}
-    if outcome.version is not None:
-        result["version"] = outcome.version
-    if outcome.status == "conflict":
-        current = outcome.current
-        result["current"] = None if current is None else transaction_rows.one(current)
-    if outcome.errors is not None:
-        result["errors"] = outcome.errors
-    return result

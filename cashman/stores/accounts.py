@@ -105,47 +105,32 @@ class AccountStore:
     def ledger(self) -> Ledger:
         return Ledger(self.user_id)
 
-    def open(self, content: dict[str, Any], is_default: bool = False) -> tuple[Row, bool]:
-        """Open an account under the client's `id` if it gives one; (account, created). The
-        same id with the same content is a retry (not created); with other content, or a name
-        the user has already, a 409."""
+    def open(self, content: dict[str, Any]) -> tuple[Row, bool]:
+        """Open an account under the client's `id` if it gives one and commit; (account,
+        created). The same id with the same content is a retry (not created); with other
+        content, or a name the user has already, a 409."""
         ledger = self.ledger()
         ledger.lock()
-        if (public_id := content.get("id")) is not None:
-            existing = self._find(public_id, write_connection())
-            if existing is not None:
-                ledger.discard()
-                if all(existing._mapping[key] == content[key] for key in ACCOUNT_CONTENT):
-                    return existing, False
-                raise Conflict(_("You already have an account with this id and other content."))
-        try:
-            self._refuse_taken_name(content["name"])
-        except FieldErrors:
+        if (existing := self.find(content.get("id"))) is not None:
             ledger.discard()
-            raise
-        public_id = writes.open_account(ledger, content, is_default)
+            if not self.same(existing, content):
+                raise Conflict(_("You already have an account with this id and other content."))
+            return existing, False
+        public_id = self.write_open(ledger, content)
         ledger.commit()
         return self.get(public_id), True
 
     def change(self, account: Row, fields: dict[str, Any]) -> Row | None:
-        """Give the account the fields that differ (a default moves from the old one, which
-        changes too) and commit; None (nothing written) if it is no longer the version read."""
-        changes = {key: value for key, value in fields.items() if account._mapping[key] != value}
-        if not changes:
+        """Give the account the fields that differ and commit; None (nothing written) if it is
+        no longer the version read."""
+        if not (changes := differing(account, fields)):
             return account
         ledger = self.ledger()
         ledger.lock()
         if not self._is_current(account):
             ledger.discard()
             return None
-        try:
-            self._check_change(account, changes)
-        except (ValidationError, Conflict, FieldErrors):
-            ledger.discard()
-            raise
-        if changes.get("is_default"):
-            writes.update_account(ledger, self.default(), {"is_default": False})
-        writes.update_account(ledger, account, changes)
+        self.write_change(ledger, account, changes)
         ledger.commit()
         return self.get(account.public_id)
 
@@ -158,11 +143,34 @@ class AccountStore:
             ledger.discard()
             return None
         if (refusal := self.undeletable(account)) is not None:
-            ledger.discard()
             raise Conflict(refusal)
         writes.delete_account(ledger, account)
         ledger.commit()
         return account
+
+    # Writing under the lock, not committed (a sync batch's changes, and the above)
+
+    def find(self, public_id: UUID | None) -> Row | None:
+        """The account as it is now, under the lock (None: the user has none with this id)."""
+        return None if public_id is None else self._find(public_id, write_connection())
+
+    @staticmethod
+    def same(account: Row, content: dict[str, Any]) -> bool:
+        """Whether the account already is what a create's `content` describes."""
+        return all(account._mapping[key] == content[key] for key in ACCOUNT_CONTENT)
+
+    def write_open(self, ledger: Ledger, content: dict[str, Any]) -> UUID:
+        """Insert a new account (a 409 naming `name` if the user has the name); its id."""
+        self._refuse_taken_name(content["name"])
+        return writes.open_account(ledger, content)
+
+    def write_change(self, ledger: Ledger, account: Row, changes: dict[str, Any]) -> int:
+        """Give the account these real changes (a default moves from the old one, which
+        changes too); refused as `_check_change` says. The account's new version."""
+        self._check_change(account, changes)
+        if changes.get("is_default"):
+            writes.update_account(ledger, self.default(), {"is_default": False})
+        return writes.update_account(ledger, account, changes)
 
     def undeletable(self, account: Row) -> str | None:
         """Why the account cannot be deleted (under the lock), or None if it can."""
@@ -205,6 +213,11 @@ class AccountStore:
                 409,
                 _("The account name is already taken."),
             )
+
+
+def differing(account: Row, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields whose values the account does not have already."""
+    return {key: value for key, value in fields.items() if account._mapping[key] != value}
 
 
 def default_message() -> str:

@@ -20,6 +20,7 @@ from ..i18n import _
 from ..models import CONTENT, Kind
 from .accounts import AccountStore
 from .ledger import Ledger, same_content
+from .sync_objects import ObjectChanges
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class ClientChange:
     """One change of a batch as loaded: `fields` are an upsert's validated content, `errors`
     say why the change is invalid."""
 
-    op: str  # "upsert" or "delete"
+    op: str  # "upsert", "delete", or an account's or a transfer's (cashman.stores.sync_objects)
     id: UUID
     base_version: int | None = None
     kind: Kind | None = None
@@ -56,6 +57,7 @@ class SyncBatch:
     def __init__(self, user_id: int) -> None:
         self.ledger = Ledger(user_id)
         self.accounts = AccountStore(user_id)
+        self.objects = ObjectChanges(self.ledger)
         self.rows: dict[UUID, Row | None] = {}
         self.staged: set[UUID] = set()
 
@@ -79,6 +81,10 @@ class SyncBatch:
     def _apply(self, change: ClientChange) -> Outcome:
         if change.errors is not None:
             return Outcome(change.id, "invalid", errors=change.errors)
+        if change.op not in ("upsert", "delete"):
+            # The rows staged so far go in first: the accounts they name are as they were.
+            self._write_staged()
+            return self.objects.apply(change, Outcome)
         if change.id in self.staged:
             self._write_staged()
         row = self.rows.get(change.id)
