@@ -13,10 +13,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .currencies import minor_digits
 from .database import register_migrations
 from .json_provider import indented
-from .models import Kind
+from .models import AccountKind, Kind
 from .passwords import hash_password
+from .stores.accounts import AccountStore
+from .stores.imports import seed_accounts as open_seed_accounts
 from .stores.imports import seed_rows
 from .stores.users import add_user, find_user
 
@@ -70,21 +73,84 @@ SEED_DAYS = 730  # rows fall in the last two years
 SEED_INCOME_SHARE = 0.05
 
 
+# Where a seeded user's money is: (name, kind, in the default's currency or the other one);
+# where expenses are paid from, by weight; and the transfers between them.
+SEED_ACCOUNTS = [
+    ("Savings", AccountKind.savings, False),
+    ("Credit card", AccountKind.credit_card, False),
+    ("Travel cash", AccountKind.cash, True),
+]
+PAID_FROM = [(6, "Main"), (3, "Credit card"), (1, "Travel cash")]
+SEED_TRANSFERS = [  # (weight, description, to, lowest, highest amount)
+    (3, "To savings", "Savings", 50, 500),
+    (2, "Card payment", "Credit card", 100, 800),
+    (1, "Travel money", "Travel cash", 100, 400),
+]
+SEED_TRANSFER_SHARE = 0.02
+
+
+def seed_accounts(user_id: int) -> dict[str, Any]:
+    """The seeded user's accounts, opened where missing, by name: the default and the others,
+    one of them in a second currency (EUR, or USD for a user who keeps euros)."""
+    main = AccountStore(user_id).default()
+    other = "USD" if main.currency == "EUR" else "EUR"
+    wanted = [
+        {"name": name, "kind": kind, "currency": other if foreign else main.currency}
+        for name, kind, foreign in SEED_ACCOUNTS
+    ]
+    return {"Main": main, **open_seed_accounts(user_id, wanted)}
+
+
 def sample_rows(
-    count: int, rng: random.Random, today: date
+    count: int, rng: random.Random, today: date, accounts: dict[str, Any]
 ) -> Iterator[tuple[Kind, dict[str, Any]]]:
-    """`count` realistic rows: mostly small expenses, some bills, a few incomes."""
+    """`count` realistic rows and transfers: mostly small expenses over a few accounts, some
+    bills, a few incomes, and money moved from the main account now and then."""
     for _ in range(count):
+        day = today - timedelta(days=rng.randrange(SEED_DAYS))
+        if rng.random() < SEED_TRANSFER_SHARE:
+            yield Kind.TRANSFER, _sample_transfer(rng, day, accounts)
+            continue
         kind = Kind.INCOME if rng.random() < SEED_INCOME_SHARE else Kind.EXPENSE
         choices = EARNING if kind is Kind.INCOME else SPENDING
         _, description, category, low, high = rng.choices(choices, [c[0] for c in choices])[0]
-        cents = rng.randint(low * 100, high * 100)
-        amount = Decimal(cents if kind is Kind.INCOME else -cents).scaleb(-2)
-        day = today - timedelta(days=rng.randrange(SEED_DAYS))
-        yield (
-            kind,
-            {"description": description, "amount": amount, "category": category, "date": day},
-        )
+        paid_from = "Main" if kind is Kind.INCOME else _pick(rng, PAID_FROM)
+        account = accounts[paid_from]
+        amount = _amount(rng, low, high, account.currency)
+        fields = {"description": description, "category": category, "date": day}
+        fields |= {"amount": amount if kind is Kind.INCOME else -amount}
+        yield kind, fields | {"account_id": account.public_id, "currency": account.currency}
+
+
+def _sample_transfer(rng: random.Random, day: date, accounts: dict[str, Any]) -> dict[str, Any]:
+    _, description, to, low, high = rng.choices(SEED_TRANSFERS, [t[0] for t in SEED_TRANSFERS])[0]
+    source, destination = accounts["Main"], accounts[to]
+    amount = _amount(rng, low, high, source.currency)
+    rate = Decimal(1) if source.currency == destination.currency else Decimal("0.92")
+    return {
+        "from_account_id": source.public_id,
+        "to_account_id": destination.public_id,
+        "currency": source.currency,
+        "to_currency": destination.currency,
+        "amount": amount,
+        "to_amount": _in_currency(amount * rate, destination.currency),
+        "description": description,
+        "date": day,
+    }
+
+
+def _pick(rng: random.Random, weighted: list[tuple[int, str]]) -> str:
+    return rng.choices([name for _, name in weighted], [weight for weight, _ in weighted])[0]
+
+
+def _amount(rng: random.Random, low: int, high: int, currency: str) -> Decimal:
+    """A made-up positive amount between `low` and `high`, in the currency's digits."""
+    return _in_currency(Decimal(rng.randint(low * 100, high * 100)).scaleb(-2), currency)
+
+
+def _in_currency(amount: Decimal, currency: str) -> Decimal:
+    """A made-up amount with the currency's digits (rounded: it is sample data, not money)."""
+    return max(amount.quantize(Decimal(1).scaleb(-minor_digits(currency))), Decimal(1))
 
 
 @click.command("seed")
@@ -94,7 +160,8 @@ def sample_rows(
 @click.option("--password", help="For a new user (default: a random one).")
 @click.option("--random-seed", type=int, default=0, show_default=True)
 def seed_command(username: str, rows: int, password: str | None, random_seed: int) -> None:
-    """Give USERNAME (created when new) ROWS realistic transactions over the last two years."""
+    """Give USERNAME (created when new) ROWS realistic transactions over the last two years,
+    spread over four accounts in two currencies, a few of them transfers (two rows each)."""
     user = find_user(username)
     if user is None:
         password = password or secrets.token_urlsafe(12)
@@ -103,7 +170,8 @@ def seed_command(username: str, rows: int, password: str | None, random_seed: in
         click.echo(f"Created user {username!r} (password: {password}).")
     started = time.perf_counter()
     today = datetime.now(UTC).date()
-    created = seed_rows(user.id, sample_rows(rows, random.Random(random_seed), today))
+    accounts = seed_accounts(user.id)
+    created = seed_rows(user.id, sample_rows(rows, random.Random(random_seed), today, accounts))
     seconds = time.perf_counter() - started
     click.echo(
         f"Added {created} transactions to {username!r} in {seconds:.2f} s "

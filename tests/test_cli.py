@@ -41,38 +41,54 @@ def test_seed_creates_a_user_with_realistic_rows_and_right_totals_and_versions(a
     first = runner.invoke(args=["seed", "sam", "--rows", "600", "--password", "sam-password"])
     assert first.exit_code == 0, first.output
     assert "Created user 'sam' (password: sam-password)." in first.output
-    assert re.search(
-        r"Added 600 transactions to 'sam' in [0-9.]+ s \([0-9,]+ rows/s\)\.", first.output
+    added = re.search(
+        r"Added ([0-9]+) transactions to 'sam' in [0-9.]+ s \([0-9,]+ rows/s\)\.", first.output
     )
     again = runner.invoke(args=["seed", "sam", "--rows", "400", "--random-seed", "7"])
     assert again.exit_code == 0, again.output
     assert "Created user" not in again.output
+    added_again = re.search(r"Added ([0-9]+) transactions", again.output)
+    # Each item is a row or a transfer's two rows: a few are transfers.
+    created = int(added[1]) + int(added_again[1])
+    assert 600 < int(added[1]) < 660 and 400 < int(added_again[1]) < 440
 
     tokens = json_body(login(client, "sam", "sam-password"))
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-    rows, since = [], 0
-    # Every row through the sync feed: versions 2 to 1001, once each (version 1 is the default
-    # account made at registration, the user's first change).
+    rows, accounts, since = [], [], 0
+    # Every change through the sync feed once: the default account made at registration (1),
+    # the three accounts the first seed opens (2 to 4; the second opens none), then the rows.
     while True:
         page = json_body(client.get(f"/sync?since={since}&limit=1000", headers=headers))
         rows += page["changed"]
+        accounts += page["accounts"]
         since = page["server_knowledge"]
         if not page["has_more"]:
             break
-    assert since == 1001
-    assert sorted(row["version"] for row in rows) == list(range(2, 1002))
-    income = sum(row["amount"] for row in rows if row["type"] == "INCOME")
-    expenses = sum(row["amount"] for row in rows if row["type"] == "EXPENSE")
+    assert since == 4 + created
+    assert sorted(account["version"] for account in accounts) == [1, 2, 3, 4]
+    assert sorted(row["version"] for row in rows) == list(range(5, 5 + created))
+    by_currency = {account["id"]: account["currency"] for account in accounts}
+    assert sorted(set(by_currency.values())) == ["EUR", "USD"]
+    dollars = [row for row in rows if by_currency[row["account_id"]] == "USD"]
+    income = sum(row["amount"] for row in dollars if row["type"] == "INCOME")
+    expenses = sum(row["amount"] for row in dollars if row["type"] == "EXPENSE")
     running = json_body(client.get("/balance", headers=headers))  # the running totals
     assert running == {
         "currency": "USD",
         "income": income,
         "expenses": expenses,
         "balance": income + expenses,
-        "count": 1000,
+        "count": sum(row["type"] != "TRANSFER" for row in dollars),
     }
     summed = json_body(client.get("/balance?from=1900-01-01", headers=headers))  # the rows summed
     assert summed == running
+    for account in json_body(client.get("/accounts", headers=headers)):  # legs count here
+        in_it = [row["amount"] for row in rows if row["account_id"] == account["id"]]
+        assert account["balance"] == sum(in_it, start=account["opening_balance"])
+    legs = [row for row in rows if row["type"] == "TRANSFER"]
+    transfers = json_body(client.get("/transfers?limit=500", headers=headers))
+    assert 2 * len(transfers) == len(legs) > 0
+    assert {row["transfer_id"] for row in legs} == {transfer["id"] for transfer in transfers}
     assert all(row["amount"] > 0 for row in rows if row["type"] == "INCOME")
     assert {row["category"] for row in rows} >= {"Eating out", "Groceries", None}
     listed = client.get("/expenses?limit=1", headers=headers)

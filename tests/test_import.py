@@ -267,7 +267,7 @@ def test_every_bad_row_is_named_and_nothing_is_written(client, alice):
         {
             "row 2": {"amount": ["An income must be positive."]},
             "row 3": {"id": ["Not a valid UUID."]},
-            "row 4": {"type": ["Must be one of: INCOME, EXPENSE."]},
+            "row 4": {"type": ["A TRANSFER row needs the transfer_id of its transfer."]},
             # The decimals are checked once the row's account is known: after its other fields.
             "row 5": {
                 "date": ["Not a valid date."],
@@ -580,3 +580,68 @@ def test_versions_run_on_across_batches(client, alice):
     assert (
         json_body(client.get("/sync?since=2501", headers=alice.headers))["server_knowledge"] == 2501
     )
+
+
+def test_a_transfers_two_rows_import_as_the_transfer_they_were_exported_from(client, alice):
+    accounts = client.get("/accounts", headers=alice.headers)
+    main = json_body(accounts)[0]["id"]
+    card = json_body(
+        client.post(
+            "/accounts",
+            json={"name": "Card", "kind": "credit_card", "currency": "EUR"},
+            headers=alice.headers,
+        ),
+        201,
+    )["id"]
+    made = {"from_account_id": main, "to_account_id": card, "amount": "100", "to_amount": "92.5"}
+    transfer = json_body(client.post("/transfers", json=made, headers=alice.headers), 201)
+    exported = client.get("/transactions.csv", headers=alice.headers).get_data(as_text=True)
+    legs = json_body(client.get("/transactions?type=transfer", headers=alice.headers))
+    balances = json_body(client.get("/accounts", headers=alice.headers))
+
+    assert json_body(import_csv(client, alice, exported)) == result(0, 2)  # the caller has it
+    client.delete(f"/transfers/{transfer['id']}", headers=alice.headers)
+    assert json_body(import_csv(client, alice, exported)) == result(2, 0)
+    again = json_body(client.get(f"/transfers/{transfer['id']}", headers=alice.headers))
+    kept = ("from_account_id", "to_account_id", "amount", "to_amount", "description", "date")
+    assert {name: again[name] for name in kept} == {name: transfer[name] for name in kept}
+    legs_again = json_body(client.get("/transactions?type=transfer", headers=alice.headers))
+    assert [(leg["id"], leg["amount"], leg["account_id"]) for leg in legs_again] == [
+        (leg["id"], leg["amount"], leg["account_id"]) for leg in legs
+    ]
+    assert json_body(client.get("/accounts", headers=alice.headers)) == balances
+
+
+def test_transfer_rows_that_make_no_transfer_are_bad_rows(client, alice):
+    main = json_body(client.get("/accounts", headers=alice.headers))[0]["id"]
+    transfer = "0192f1f4-7d3a-7cc0-8a4e-1d6b8c2f3e4b"
+    leg = {"type": "TRANSFER", "description": "Move", "date": "2026-11-01", "account_id": main}
+    rows = [
+        {**leg, "amount": -5, "transfer_id": transfer},  # alone: its partner never comes
+        {**leg, "amount": 5},  # no transfer_id
+        {"type": "INCOME", "description": "x", "amount": 1, "transfer_id": transfer},
+        {**leg, "amount": 5, "category": "Food", "transfer_id": transfer},
+    ]
+    assert_problem(
+        import_json(client, alice, rows),
+        422,
+        "Unprocessable Content",
+        INVALID_ROWS,
+        {
+            "row 1": {
+                "type": ["A TRANSFER row needs the other row of its transfer (its transfer_id)."]
+            },
+            "row 2": {"type": ["A TRANSFER row needs the transfer_id of its transfer."]},
+            "row 3": {"transfer_id": ["Only a TRANSFER row has a transfer_id."]},
+            "row 4": {"category": ["A transfer's rows have no category."]},
+        },
+    )
+    both_positive = [{**leg, "amount": 5, "transfer_id": transfer}] * 2
+    assert json_body(import_json(client, alice, both_positive), 422)["errors"] == {
+        "row 2": {"type": ["A transfer's rows are one negative and one positive amount."]}
+    }
+    same_account = [{**leg, "amount": amount, "transfer_id": transfer} for amount in (-5, 5)]
+    assert json_body(import_json(client, alice, same_account), 422)["errors"] == {
+        "row 2": {"to_account_id": ["A transfer goes to another account."]}
+    }
+    assert rows_of(client, alice) == []

@@ -12,6 +12,7 @@ from ..edge import spooled_body
 from ..errors import FieldErrors
 from ..i18n import _
 from ..import_files import read_rows
+from ..models import Kind
 from ..openapi.operation import documented
 from ..schemas.imports import (
     MAX_BODY_BYTES,
@@ -69,7 +70,11 @@ def import_all(batch_import: Import, rows: Iterable[Any], query: dict[str, Any])
                     _("An import takes at most {rows} rows.").format(rows=MAX_ROWS)
                 )
             loaded = load_row(row)
-            if not isinstance(loaded, dict):
+            if isinstance(loaded, tuple) and loaded[0] is Kind.TRANSFER:
+                loaded = batch_import.leg(number, loaded[1], query.get("account_id"))
+                if loaded is None:  # the first row of a transfer: it waits for the other
+                    continue
+            elif isinstance(loaded, tuple):
                 loaded = batch_import.priced(*loaded, query.get("account_id"))
             if isinstance(loaded, dict):
                 errors[f"row {number}"] = loaded
@@ -80,7 +85,11 @@ def import_all(batch_import: Import, rows: Iterable[Any], query: dict[str, Any])
                 if len(batch) == BATCH_ROWS:
                     batch_import.add(batch)
                     batch.clear()
+        for number, alone in batch_import.unpaired().items():
+            if len(errors) < MAX_ROW_ERRORS:
+                errors[f"row {number}"] = alone
         if errors:
+            errors = dict(sorted(errors.items(), key=lambda item: int(item[0].split()[1])))
             raise FieldErrors(errors, 422, _("The import has invalid rows; nothing was imported."))
         batch_import.add(batch)
     except BaseException:

@@ -20,7 +20,7 @@ from .bodies import TransactionBodySchema, new_transaction_schemas
 from .fields import PublicId
 from .responses import ResponseSchema
 
-KINDS = [Kind.INCOME.name, Kind.EXPENSE.name]  # a transfer is imported as its two legs
+KINDS = [kind.name for kind in Kind]  # a transfer is imported as its two legs
 
 MAX_ROWS = 10_000
 MAX_ROW_ERRORS = 100
@@ -29,9 +29,14 @@ MAX_ROW_ERRORS = 100
 class ImportRowSchema(TransactionBodySchema):
     """A row to import: a transaction object (the server's `created_at`, `updated_at` and
     `version` are ignored). Without `id` it is a duplicate of a stored row of the same type,
-    date, amount and description; with one, of the stored row with that id."""
+    date, amount and description; with one, of the stored row with that id. The two TRANSFER
+    rows sharing a `transfer_id` are imported as one transfer (the negative one its source);
+    a duplicate when the caller has that transfer."""
 
     type = fields.String(required=True, validate=OneOf(KINDS))
+    transfer_id = PublicId(
+        metadata={"description": "Only on TRANSFER rows: the transfer the row is a leg of."}
+    )
 
 
 class ImportQuerySchema(Schema):
@@ -57,20 +62,21 @@ import_rows_schema = ImportRowSchema(many=True)
 import_query_schema = ImportQuerySchema()
 import_result_schema = ImportResultSchema()
 TYPE = import_row_schema.fields["type"]
-UNTYPED = TransactionBodySchema()  # a row whose type is bad: its other fields are still checked
+TRANSFER_ID = import_row_schema.fields["transfer_id"]
+# A leg (either sign), or a row whose type is bad: its other fields are still checked.
+UNTYPED = TransactionBodySchema()
 
 
 def load_row(row: Any) -> tuple[Kind, dict[str, Any]] | dict[str, list[str]]:
     """A row as (kind, content) to create, validated as POST /incomes or /expenses validates
-    (the expense sign rule included), or its errors by field."""
+    (the expense sign rule included; a TRANSFER row, a leg, has its `transfer_id` and either
+    sign), or its errors by field."""
     if isinstance(row, UnreadableRow):
         return row.errors
     if not isinstance(row, dict):
         return {"_schema": [_("Invalid input type.")]}
     content = dict(row)
     errors: dict[str, list[str]] = {}
-    if content.pop("transfer_id", None) is not None:
-        errors["transfer_id"] = [_("Only a TRANSFER row has a transfer_id.")]
     kind_name = content.pop("type", missing)
     if isinstance(kind_name, str):  # a bank's file may say "income" or " Expense "
         kind_name = kind_name.strip().upper()
@@ -78,11 +84,27 @@ def load_row(row: Any) -> tuple[Kind, dict[str, Any]] | dict[str, list[str]]:
         kind = Kind[TYPE.deserialize(kind_name)]
     except ValidationError as error:
         kind, errors = None, {"type": error.messages}
+    transfer_id = content.pop("transfer_id", None)
+    if kind is Kind.TRANSFER:
+        if transfer_id is None:
+            errors["type"] = [_("A TRANSFER row needs the transfer_id of its transfer.")]
+        else:
+            try:
+                transfer_id = TRANSFER_ID.deserialize(transfer_id)
+            except ValidationError as error:
+                errors["transfer_id"] = error.messages
+    elif transfer_id is not None:
+        errors["transfer_id"] = [_("Only a TRANSFER row has a transfer_id.")]
+    schema = new_transaction_schemas.get(kind, UNTYPED)
     try:
-        content = (new_transaction_schemas[kind] if kind else UNTYPED).load(content)
+        content = schema.load(content)
     except ValidationError as error:
         errors |= flat_messages(error.messages)
-    return errors or (kind, content)
+    if kind is Kind.TRANSFER and content.get("category") is not None:
+        errors["category"] = [_("A transfer's rows have no category.")]
+    if errors:
+        return errors
+    return kind, content | ({"transfer_id": transfer_id} if kind is Kind.TRANSFER else {})
 
 
 def _longest_text_cell(name: str) -> int:

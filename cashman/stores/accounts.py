@@ -154,6 +154,11 @@ class AccountStore:
         """The account as it is now, under the lock (None: the user has none with this id)."""
         return None if public_id is None else self._find(public_id, write_connection())
 
+    def find_named(self, name: str) -> Row | None:
+        """The account with this name whatever its case, under the lock."""
+        query = sql.FIND_ACCOUNTS.where(Account.name_key == fold(name))
+        return write_connection().execute(query, {"user_id": self.user_id}).first()
+
     @staticmethod
     def same(account: Row, content: dict[str, Any]) -> bool:
         """Whether the account already is what a create's `content` describes."""
@@ -206,8 +211,7 @@ class AccountStore:
         return connection.execute(query, {"user_id": self.user_id}).first()
 
     def _refuse_taken_name(self, name: str) -> None:
-        query = sql.FIND_ACCOUNTS.where(Account.name_key == fold(name))
-        if write_connection().execute(query, {"user_id": self.user_id}).first() is not None:
+        if self.find_named(name) is not None:
             raise FieldErrors(
                 {"name": [_("You already have an account with this name.")]},
                 409,

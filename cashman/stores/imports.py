@@ -1,5 +1,5 @@
 """Rows created in bulk, in batches inside one database transaction: an import, with its
-duplicates skipped, and a seed (`flask demo`, `flask seed`).
+duplicates skipped (and a transfer's two rows paired), and a seed (`flask demo`, `flask seed`).
 
 A row with an `id` is a duplicate when the user has that id (whatever its content). A row
 without one is a duplicate of a stored row of the same account, type, date, amount and
@@ -17,15 +17,19 @@ from typing import Any
 from uuid import UUID
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 
 from ..database import request_connection
 from ..errors import flat_messages
+from ..i18n import _
 from ..models import Kind, Transaction
+from ..money import to_minor
 from .accounts import AccountStore
 from .ledger import Ledger
 from .pricing import priced
+from .transfers import TransferStore, stage_transfer
 
+ID_NAMES = ("id", "from_leg_id", "to_leg_id")  # a row's id, a transfer's legs' ids
 Key = tuple[UUID, Kind, date, int, str]  # account, type, date, amount in minor units, description
 KEYED_BY = (
     Transaction.account_id,
@@ -56,6 +60,9 @@ class Import:
     def __init__(self, user_id: int) -> None:
         self.ledger = Ledger(user_id)
         self.accounts = AccountStore(user_id)
+        self.transfers = TransferStore(user_id)
+        self.legs: dict[UUID, tuple[int, dict[str, Any]]] = {}  # TRANSFER rows awaiting a partner
+        self.paired: set[UUID] = set()
         self.before: int | None = None  # the counter when the lock was taken, at the first batch
         self.unmatched: dict[Key, int] = {}  # stored rows no row of the file has matched yet
         self.dates_read: set[date] = set()
@@ -73,21 +80,62 @@ class Import:
         except ValidationError as error:
             return flat_messages(error.messages)
 
+    def leg(
+        self, number: int, fields: dict[str, Any], account_id: UUID | None
+    ) -> tuple[Kind, dict[str, Any]] | dict[str, list[str]] | None:
+        """A TRANSFER row: held until the other row of its transfer comes (None), then the two
+        as one transfer (Kind.TRANSFER, its content), or why they do not make one."""
+        if account_id is not None:
+            fields = {"account_id": account_id, **fields}
+        transfer_id = fields["transfer_id"]
+        if transfer_id in self.paired:
+            return {"transfer_id": [_("A transfer has two rows, not more.")]}
+        if (partner := self.legs.pop(transfer_id, None)) is None:
+            self.legs[transfer_id] = (number, fields)
+            return None
+        self.paired.add(transfer_id)
+        source, destination = sorted((partner[1], fields), key=lambda leg: leg["amount"])
+        if source["amount"] > 0 or destination["amount"] < 0:
+            return {"type": [_("A transfer's rows are one negative and one positive amount.")]}
+        transfer = {
+            "from_account_id": source.get("account_id"),
+            "to_account_id": destination.get("account_id"),
+            "amount": -source["amount"],
+            "to_amount": destination["amount"],
+            "description": source["description"],
+            "date": source["date"],
+        }
+        try:
+            content = self.transfers.resolved(transfer)
+        except ValidationError as error:
+            return flat_messages(error.messages)
+        leg_ids = {"from_leg_id": source.get("id"), "to_leg_id": destination.get("id")}
+        return Kind.TRANSFER, content | leg_ids | {"id": transfer_id}
+
+    def unpaired(self) -> dict[int, dict[str, list[str]]]:
+        """The TRANSFER rows whose partner never came, by row number."""
+        alone = [_("A TRANSFER row needs the other row of its transfer (its transfer_id).")]
+        return {number: {"type": alone} for number, _fields in self.legs.values()}
+
     def add(self, rows: list[tuple[Kind, dict[str, Any]]]) -> None:
-        """Create the rows that are no duplicates, in one executemany."""
+        """Create the rows (and transfers) that are no duplicates, in one executemany."""
         if not rows:
             return
         if self.before is None:  # first: the lock keeps the counts true to the end
             self.before = self.ledger.lock()
-        ids = [content["id"] for _, content in rows if "id" in content]
+        ids = [content[name] for _, content in rows for name in ID_NAMES if content.get(name)]
         known = set(self.ledger.find(ids)) if ids else set()
         self._read_stored({content["date"] for _, content in rows if "id" not in content})
         for kind, content in rows:
+            rows_of = 2 if kind is Kind.TRANSFER else 1
             if self._is_duplicate(kind, content, known):
-                self.skipped_duplicates += 1
+                self.skipped_duplicates += rows_of
                 continue
-            self.ledger.stage(kind, content)
-            self.created += 1
+            if kind is Kind.TRANSFER:
+                stage_transfer(self.ledger, content)
+            else:
+                self.ledger.stage(kind, content)
+            self.created += rows_of
         self.ledger.write_staged()
 
     def finish(self, keep: bool) -> None:
@@ -98,6 +146,11 @@ class Import:
         self.ledger.commit()
 
     def _is_duplicate(self, kind: Kind, content: dict[str, Any], known: set) -> bool:
+        if kind is Kind.TRANSFER:  # the caller has the transfer, or a row with a leg's id
+            legs = {content["from_leg_id"], content["to_leg_id"]} - {None}
+            duplicate = bool(legs & known) or self.transfers.find(content["id"]) is not None
+            known |= legs
+            return duplicate
         if "id" in content:
             duplicate = content["id"] in known
             known.add(content["id"])  # a second row with the id in the file is one, too
@@ -119,19 +172,43 @@ class Import:
         self.dates_read |= dates
 
 
+def seed_accounts(user_id: int, wanted: list[dict[str, Any]]) -> dict[str, Row]:
+    """The user's accounts with these names, opened (with these fields) where the user has
+    none yet, by name; committed (`flask seed`)."""
+    ledger, store = Ledger(user_id), AccountStore(user_id)
+    ledger.lock()
+    for account in wanted:
+        if store.find_named(account["name"]) is None:
+            store.write_open(ledger, {"opening_balance_minor": 0, "archived": False, **account})
+    ledger.commit()
+    return {account["name"]: store.find_named(account["name"]) for account in wanted}
+
+
 def seed_rows(user_id: int, rows: Iterable[tuple[Kind, dict[str, Any]]], batch: int = 5000) -> int:
-    """Create every row (no duplicate check) under the user's next versions, a batch at a time,
-    and commit; return how many (`flask demo`, `flask seed`). A row goes into its
-    `account_id` (of its `currency`), else the default account."""
+    """Create every row and transfer (no duplicate check) under the user's next versions, a
+    batch at a time, and commit; return how many rows (a transfer is two). A row goes into
+    its `account_id` (of its `currency`), else the default account; a transfer names both of
+    its accounts and currencies (`flask demo`, `flask seed`)."""
     ledger = Ledger(user_id)
-    start = ledger.lock()
+    ledger.lock()
     default = AccountStore(user_id).default()
-    for count, (kind, fields) in enumerate(rows, start=1):
-        account_id = fields.get("account_id", default.public_id)
-        currency = fields.get("currency", default.currency)
-        ledger.stage(kind, priced(fields, account_id, currency))
-        if count % batch == 0:
+    created = staged = 0
+    for kind, fields in rows:
+        if kind is Kind.TRANSFER:
+            amounts = {
+                "amount_minor": to_minor(fields["amount"], fields["currency"]),
+                "to_amount_minor": to_minor(fields["to_amount"], fields["to_currency"]),
+            }
+            stage_transfer(ledger, fields | amounts)
+            staged += 2
+        else:
+            account_id = fields.get("account_id", default.public_id)
+            currency = fields.get("currency", default.currency)
+            ledger.stage(kind, priced(fields, account_id, currency))
+            staged += 1
+        if staged >= batch:
             ledger.write_staged()
-    created = ledger.knowledge - start
+            created, staged = created + staged, 0
+    created += staged
     ledger.commit()
     return created

@@ -114,12 +114,9 @@ class TransferStore:
         """Write both legs of a new transfer (under its `id` if named), not committed, and
         return it; None if the user has a transfer with that id already."""
         ledger.lock()
-        transfer_id = content.get("id")
-        if transfer_id is not None and self.find(transfer_id) is not None:
+        if content.get("id") is not None and self.find(content["id"]) is not None:
             return None
-        transfer_id = transfer_id or new_public_id()
-        for leg in leg_contents(content):  # the source first: the lower version
-            ledger.stage(Kind.TRANSFER, {**leg, "category": None, "transfer_id": transfer_id})
+        transfer_id = stage_transfer(ledger, content)
         ledger.write_staged()
         return self.find(transfer_id)
 
@@ -209,6 +206,17 @@ class TransferStore:
 
     def _read(self, statement: Any, **values: Any) -> Any:
         return request_connection().execute(statement, {"user_id": self.user_id, **values})
+
+
+def stage_transfer(ledger: Ledger, content: dict[str, Any]) -> UUID:
+    """Queue a new transfer's two legs in the ledger, the source first (the lower version),
+    under the ids the content names (`id`, `from_leg_id`, `to_leg_id`) or new ones; its id."""
+    transfer_id = content.get("id") or new_public_id()
+    leg_ids = (content.get("from_leg_id"), content.get("to_leg_id"))
+    for leg, leg_id in zip(leg_contents(content), leg_ids, strict=True):
+        named = {"category": None, "transfer_id": transfer_id, "id": leg_id}
+        ledger.stage(Kind.TRANSFER, leg | named)
+    return transfer_id
 
 
 def leg_contents(content: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
