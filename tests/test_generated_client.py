@@ -351,3 +351,117 @@ def test_generated_client_signs_in_and_refreshes_by_cookie(live_server, client_p
         }
     )
     assert mistyped == [], "fields typed unlike what the server sends:\n" + "\n".join(mistyped)
+
+
+def test_generated_client_drives_accounts_and_a_transfer(live_server, client_package):
+    """Open a euro account beside a dollar default, move money between them and back out,
+    through the generated functions only; every answer parses into a model that holds it all,
+    with amounts as numbers and nothing left `Unset`."""
+
+    def operation(name: str) -> ModuleType:
+        return importlib.import_module(f"{PACKAGE}.api.{name}")
+
+    models = importlib.import_module(f"{PACKAGE}.models")
+    assert (
+        request(live_server, "POST", "/auth/register", {"username": "dora", "password": PASSWORD})[
+            0
+        ]
+        == 201
+    )
+    status, _, tokens = request(
+        live_server, "POST", "/auth/login", {"username": "dora", "password": PASSWORD}
+    )
+    assert status == 200
+    with client_package.AuthenticatedClient(
+        base_url=live_server,
+        token=tokens["access_token"],
+        timeout=HTTP_TIMEOUT,
+        raise_on_unexpected_status=True,
+    ) as dora:
+        listed = operation("accounts.get_account_list").sync_detailed(client=dora)
+        assert listed.status_code == 200, listed.content
+        (main,) = listed.parsed
+        assert (main.name, main.currency, main.default, main.balance) == ("Main", "USD", True, 0)
+        assert [account.to_dict() for account in listed.parsed] == json.loads(listed.content)
+
+        opened = operation("accounts.post_account_list").sync_detailed(
+            client=dora,
+            body=models.AccountBody(
+                name="Euro savings",
+                kind=models.AccountBodyKind.SAVINGS,
+                currency="EUR",
+                opening_balance=100.5,
+            ),
+        )
+        assert opened.status_code == 201, opened.content
+        euros = opened.parsed
+        assert opened.headers["Location"] == f"/accounts/{euros.id}"
+        assert type(euros.balance) is float and euros.balance == 100.5
+        assert_fully_described(euros, opened.content)
+
+        moved = operation("transfers.post_transfer_list").sync_detailed(
+            client=dora,
+            body=models.TransferBody(
+                from_account_id=main.id, to_account_id=euros.id, amount="10", to_amount="9.25"
+            ),
+        )
+        assert moved.status_code == 201, moved.content
+        transfer = moved.parsed
+        assert (transfer.amount, transfer.to_amount) == (10, 9.25)
+        assert transfer.description == "Transfer"
+        assert_fully_described(transfer, moved.content)
+
+        patched = operation("transfers.patch_transfer").sync_detailed(
+            transfer.id, client=dora, body=models.TransferBodyPatch(to_amount=9.5)
+        )
+        assert patched.status_code == 200, patched.content
+        assert patched.parsed.to_amount == 9.5 and patched.parsed.version > transfer.version
+        assert_fully_described(patched.parsed, patched.content)
+
+        page = operation("transfers.get_transfer_list").sync_detailed(client=dora)
+        assert page.status_code == 200, page.content
+        assert page.parsed == [patched.parsed]
+        assert page.headers["X-Total-Count"] == "1"
+
+        got = operation("accounts.get_account").sync_detailed(euros.id, client=dora)
+        assert got.parsed.balance == 110.0  # 100.50 + 9.50
+        renamed = operation("accounts.patch_account").sync_detailed(
+            euros.id, client=dora, body=models.AccountPatch(name="Euros", default=True)
+        )
+        assert renamed.status_code == 200, renamed.content
+        assert (renamed.parsed.name, renamed.parsed.default) == ("Euros", True)
+        assert_fully_described(renamed.parsed, renamed.content)
+
+        deleted = operation("transfers.delete_transfer").sync_detailed(transfer.id, client=dora)
+        assert (deleted.status_code, deleted.content) == (204, b"")
+
+    mistyped = mistyped_fields(
+        {
+            models.Account: {
+                "id": uuid.UUID,
+                "name": str,
+                "kind": models.AccountKind,
+                "currency": str,
+                "opening_balance": float,
+                "balance": float,
+                "archived": bool,
+                "default": bool,
+                "version": int,
+                "created_at": datetime.datetime,
+                "updated_at": datetime.datetime,
+            },
+            models.Transfer: {
+                "id": uuid.UUID,
+                "from_account_id": uuid.UUID,
+                "to_account_id": uuid.UUID,
+                "amount": float,
+                "to_amount": float,
+                "description": str,
+                "date": datetime.date,
+                "version": int,
+                "created_at": datetime.datetime,
+                "updated_at": datetime.datetime,
+            },
+        }
+    )
+    assert mistyped == [], "fields typed unlike what the server sends:\n" + "\n".join(mistyped)
