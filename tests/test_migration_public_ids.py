@@ -237,11 +237,15 @@ def test_the_api_serves_old_rows_by_public_id_newest_created_first_within_a_day(
     ]
     gone = client.get("/sync", query_string={"since": 1}, headers=headers)
     assert_problem(gone, 410, "Gone", "These changes are no longer available: sync again from 0.")
+    accounts = json_body(client.get("/accounts", headers=headers))
+    assert [(account["name"], account["version"]) for account in accounts] == [("Main", 9)]
     assert json_body(client.get("/sync", query_string={"since": 0}, headers=headers)) == {
         "server_knowledge": 9,
         "has_more": False,
         "changed": sorted(listed, key=lambda row: row["version"]),
         "deleted": [],
+        "accounts": accounts,
+        "deleted_accounts": [],
     }
 
     body = {"description": "Gift", "amount": "20.00", "date": "2026-01-05"}

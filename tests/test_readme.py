@@ -64,12 +64,16 @@ def test_readme_walkthrough_runs_as_written(live_server):
     assert months == [{"key": month, **balance}]
     # Version 1 is the default account registration made, the user's first change.
     assert (income["version"], expense["version"]) == (2, 3)
+    (main,) = changes.pop("accounts")
     assert changes == {
         "server_knowledge": 3,
         "has_more": False,
         "changed": [income, expense],
         "deleted": [],
+        "deleted_accounts": [],
     }
+    assert (main["id"], main["name"], main["default"]) == (income["account_id"], "Main", True)
+    assert (main["version"], main["balance"]) == (1, Decimal("980.00"))
     assert offline == {
         "server_knowledge": 4,
         "results": [
