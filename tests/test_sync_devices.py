@@ -1,8 +1,10 @@
-"""Offline devices on POST /sync and GET /sync: two devices' random offline edits converge on
-the server's rows; concurrent batches lose no change and hand out each version exactly once.
+"""Offline devices on POST /sync and GET /sync: two devices' random offline edits of rows,
+accounts and transfers converge on the server's; concurrent batches lose no change and hand
+out each version exactly once.
 
-Version 1 of every user is registration's default account (not listed by GET /sync yet), so the
-writes of rows take the versions from 2 up."""
+Version 1 of every user is registration's default account (`Main`), so the writes take the
+versions from 2 up. A transfer's write takes two consecutive versions, one per leg (its
+result's `version` is the higher, the destination leg's)."""
 
 import json
 import random
@@ -22,8 +24,15 @@ from live import new_user
 KINDS = ("INCOME", "EXPENSE")
 COLLECTIONS = {"INCOME": "incomes", "EXPENSE": "expenses"}
 CONTENT = ("description", "amount", "category", "date")
+ROW_CONTENT = (*CONTENT, "account_id")  # what an offline device's upserts may name
 WRITES = ("created", "updated", "deleted")
 CURRENCY = "USD"  # the default account's: DEFAULT_CURRENCY unless set
+CURRENCIES = ("USD", "EUR")
+ACCOUNT_KINDS = ("checking", "savings", "credit_card", "cash")
+ACCOUNT_CONTENT = ("name", "kind", "currency", "opening_balance", "archived")
+TRANSFER_CONTENT = ("from_account_id", "to_account_id", "amount", "to_amount", "description")
+TRANSFER_OPS = ("upsert_transfer", "delete_transfer")
+DATES = ("2026-01-15", "2026-06-30", "2026-11-02")
 
 
 def random_fields(rng: random.Random, kind: str, label: str, whole: bool = False) -> dict:
@@ -33,14 +42,19 @@ def random_fields(rng: random.Random, kind: str, label: str, whole: bool = False
     fields = {"description": label, "amount": str(sign * Decimal(rng.randint(1, 99999)) / 100)}
     fields["category"] = rng.choice([None, "food", "rent", "travel"])
     if whole or rng.random() < 0.5:
-        fields["date"] = rng.choice(["2026-01-15", "2026-06-30", "2026-11-02"])
+        fields["date"] = rng.choice(DATES)
     return fields
 
 
-def new_upsert(rng: random.Random, label: str, whole: bool = False) -> dict:
-    """An upsert creating a row of a random kind under a new (seeded) id."""
+def new_upsert(
+    rng: random.Random, label: str, whole: bool = False, account_id: str | None = None
+) -> dict:
+    """An upsert creating a row of a random kind under a new (seeded) id (in `account_id`,
+    if given; else the default account)."""
     kind, key = rng.choice(KINDS), str(uuid.UUID(int=rng.getrandbits(128), version=4))
     op = {"op": "upsert", "id": key, "type": kind}
+    if account_id is not None:
+        op["account_id"] = account_id
     return op | random_fields(rng, kind, label, whole)
 
 
@@ -48,18 +62,72 @@ def stored(op: dict) -> dict:
     """An upsert's content as the server keeps it: an expense's amount negative."""
     amount = Decimal(op["amount"])
     amount = -abs(amount) if op["type"] == "EXPENSE" else amount
-    return {**{name: op[name] for name in CONTENT if name in op}, "amount": amount}
+    return {**{name: op[name] for name in ROW_CONTENT if name in op}, "amount": amount}
+
+
+def versions_taken(op: dict, result: dict) -> list[int]:
+    """The versions a write took: a transfer's, one per leg, end at its result's."""
+    version = result["version"]
+    return [version - 1, version] if op["op"] in TRANSFER_OPS else [version]
 
 
 def check_batch(ops: list[dict], answer: dict) -> None:
     """One result per operation, in order, none invalid; the batch's writes took the versions
-    just below its `server_knowledge`, one each, in the operations' order."""
+    just below its `server_knowledge` (a transfer's two), in the operations' order."""
     results = answer["results"]
     assert [result["id"] for result in results] == [op["id"] for op in ops]
     assert all(result["status"] != "invalid" for result in results), results
-    written = [result["version"] for result in results if result["status"] in WRITES]
+    written = [
+        version
+        for op, result in zip(ops, results, strict=True)
+        if result["status"] in WRITES
+        for version in versions_taken(op, result)
+    ]
     top = answer["server_knowledge"]
     assert written == list(range(top - len(written) + 1, top + 1))
+
+
+def new_id(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def money(rng: random.Random) -> Decimal:
+    return Decimal(rng.randint(1, 99999)) / 100
+
+
+def transfers_of(rows: dict[str, dict]) -> dict[str, dict]:
+    """The transfers whose two legs are among `rows`, as GET /transfers answers them: the
+    source leg (negative) gives its account, dates and times, the destination its own."""
+    legs: dict[str, dict[bool, dict]] = {}
+    for row in rows.values():
+        if row["type"] == "TRANSFER":
+            legs.setdefault(row["transfer_id"], {})[row["amount"] < 0] = row
+    transfers = {}
+    for key, pair in legs.items():
+        if len(pair) < 2:
+            continue
+        source, destination = pair[True], pair[False]
+        transfers[key] = {
+            "id": key,
+            "from_account_id": source["account_id"],
+            "to_account_id": destination["account_id"],
+            "amount": -source["amount"],
+            "to_amount": destination["amount"],
+            "description": source["description"],
+            "date": source["date"],
+            "version": max(source["version"], destination["version"]),
+            "created_at": source["created_at"],
+            "updated_at": source["updated_at"],
+        }
+    return transfers
+
+
+def with_balances(accounts: dict[str, dict], rows: dict[str, dict]) -> dict[str, dict]:
+    """The accounts with the balances their rows make (the feed's are read when it answers)."""
+    balances = {key: account["opening_balance"] for key, account in accounts.items()}
+    for row in rows.values():
+        balances[row["account_id"]] += row["amount"]
+    return {key: {**account, "balance": balances[key]} for key, account in accounts.items()}
 
 
 # Two offline devices and a web client, through the Flask test client
@@ -69,26 +137,71 @@ def check_batch(ops: list[dict], answer: dict) -> None:
 class Device:
     name: str
     rng: random.Random
-    rows: dict[str, dict] = field(default_factory=dict)
+    rows: dict[str, dict] = field(default_factory=dict)  # transfers' legs among them
+    accounts: dict[str, dict] = field(default_factory=dict)
     since: int = 0
     outbox: list[dict] = field(default_factory=list)
-    intent: dict[str, dict] = field(default_factory=dict)  # each queued upsert's row content
-    wrote: dict[int, dict] = field(default_factory=dict)  # ... by the version it was given
+    intent: dict[str, dict] = field(default_factory=dict)  # each queued upsert's content
+    wrote: dict[int, dict] = field(default_factory=dict)  # ... of a row (a leg) by version
+    wrote_accounts: dict[int, dict] = field(default_factory=dict)  # ... of an account
 
 
 def change_offline(device: Device, step: int) -> None:
     """Make 1 to 4 local changes, each queued as an operation: creates under the device's own
-    ids, edits and deletes (at the row's version) of synced rows with nothing queued."""
+    ids (rows into a known account or the default; accounts; transfers between two known
+    accounts), and edits and deletes (at their version) of synced rows, accounts and
+    transfers with nothing queued."""
     rng = device.rng
     for n in range(rng.randint(1, 4)):
         queued = {op["id"] for op in device.outbox}
-        synced = sorted(key for key, row in device.rows.items() if "version" in row)
-        synced = [key for key in synced if key not in queued]
+        synced = sorted(
+            key
+            for key, row in device.rows.items()
+            if "version" in row and row["type"] != "TRANSFER" and key not in queued
+        )
+        accounts = sorted(key for key, account in device.accounts.items() if "version" in account)
+        accounts = [key for key in accounts if key not in queued]
+        moves = {key: move for key, move in transfers_of(device.rows).items() if key not in queued}
         label, choice = f"{device.name} {step}.{n}", rng.random()
-        if choice < 0.4 or not synced:
-            op = new_upsert(rng, label)
+        if choice < 0.08:
+            open_account(device, label)
+        elif choice < 0.14 and accounts:
+            account = device.accounts[rng.choice(accounts)]
+            op = {"op": "upsert_account", "id": account["id"], "name": label}
+            if rng.random() < 0.3:
+                op["kind"] = rng.choice(ACCOUNT_KINDS)
+            if rng.random() < 0.3:
+                op["opening_balance"] = str(money(rng))
+            queue_account(device, op | {"base_version": account["version"]}, account)
+        elif choice < 0.26 and len(device.accounts) >= 2:
+            ends = rng.sample(sorted(device.accounts), 2)
+            op = {"op": "upsert_transfer", "id": new_id(rng), "amount": str(money(rng))}
+            op |= {"from_account_id": ends[0], "to_account_id": ends[1]}
+            if rng.random() < 0.7:
+                op["description"] = label
+            if rng.random() < 0.5:
+                op["date"] = rng.choice(DATES)
+            if not same_currency(device, op):
+                op["to_amount"] = str(money(rng))
+            queue_transfer(device, op, {})
+        elif choice < 0.36 and moves:
+            move = moves[rng.choice(sorted(moves))]
+            base = {"id": move["id"], "base_version": move["version"]}
+            if rng.random() < 0.3:
+                device.outbox.append({"op": "delete_transfer", **base})
+                drop_legs(device, move["id"])
+                continue
+            op = {"op": "upsert_transfer", **base, "description": label}
+            edit = {"amount": str(money(rng)), "date": rng.choice(DATES)}
+            op |= {name: value for name, value in edit.items() if rng.random() < 0.5}
+            if not same_currency(device, move) and rng.random() < 0.5:
+                op["to_amount"] = str(money(rng))
+            queue_transfer(device, op, move)
+        elif choice < 0.6 or not synced:
+            account_id = rng.choice([None, *sorted(device.accounts)])
+            op = new_upsert(rng, label, account_id=account_id)
             queue_upsert(device, op, {"id": op["id"], "type": op["type"]})
-        elif choice < 0.8:
+        elif choice < 0.85:
             row = device.rows[rng.choice(synced)]
             edit = random_fields(rng, row["type"], label).items()
             op = {"op": "upsert", "type": row["type"], "description": row["description"]}
@@ -101,65 +214,177 @@ def change_offline(device: Device, step: int) -> None:
             device.outbox.append({"op": "delete", "id": row["id"], "base_version": row["version"]})
 
 
+def open_account(device: Device, label: str) -> None:
+    rng = device.rng
+    op = {"op": "upsert_account", "id": new_id(rng), "name": label}
+    op |= {"kind": rng.choice(ACCOUNT_KINDS), "currency": rng.choice(CURRENCIES)}
+    if rng.random() < 0.5:
+        op["opening_balance"] = str(rng.choice((1, -1)) * money(rng))
+    queue_account(device, op, {"opening_balance": Decimal(0), "archived": False})
+
+
 def queue_upsert(device: Device, op: dict, base: dict) -> None:
     """Queue an upsert; the device's row becomes `base` with the upsert's fields."""
     row = device.rows[op["id"]] = {**base, **stored(op)}
-    device.intent[op["id"]] = {name: row[name] for name in CONTENT if name in row}
+    device.intent[op["id"]] = {name: row[name] for name in ROW_CONTENT if name in row}
     device.outbox.append(op)
+
+
+def queue_account(device: Device, op: dict, base: dict) -> None:
+    """Queue an account's upsert; the device's account becomes `base` with its fields (the
+    fields it leaves out are kept)."""
+    given = {name: op[name] for name in ACCOUNT_CONTENT if name in op}
+    if "opening_balance" in given:
+        given["opening_balance"] = Decimal(given["opening_balance"])
+    account = device.accounts[op["id"]] = {**base, **given, "id": op["id"]}
+    device.intent[op["id"]] = {name: account[name] for name in ACCOUNT_CONTENT}
+    device.outbox.append(op)
+
+
+def same_currency(device: Device, transfer: dict) -> bool:
+    ends = (transfer["from_account_id"], transfer["to_account_id"])
+    return len({device.accounts[end]["currency"] for end in ends}) == 1
+
+
+def queue_transfer(device: Device, op: dict, base: dict) -> None:
+    """Queue a transfer's upsert, remembering what it makes of `base` (the server's transfer,
+    or {} for a create): absent fields kept, `to_amount` the amount in one currency."""
+    content = {name: base[name] for name in (*TRANSFER_CONTENT, "date") if name in base}
+    content |= {
+        name: op[name] for name in ("from_account_id", "to_account_id", "date") if name in op
+    }
+    content["description"] = op.get("description", content.get("description", "Transfer"))
+    for name in ("amount", "to_amount"):
+        if name in op:
+            content[name] = Decimal(op[name])
+    if same_currency(device, content):
+        content["to_amount"] = content["amount"]
+    device.intent[op["id"]] = content
+    device.outbox.append(op)
+
+
+def legs_meant(content: dict) -> tuple[dict, dict]:
+    """What a transfer's source and destination legs hold."""
+    shared = {name: content[name] for name in ("description", "date") if name in content}
+    source = {"account_id": content["from_account_id"], "amount": -content["amount"]}
+    destination = {"account_id": content["to_account_id"], "amount": content["to_amount"]}
+    return shared | source, shared | destination
+
+
+def drop_legs(device: Device, transfer_id: str) -> None:
+    for key in [key for key, row in device.rows.items() if row.get("transfer_id") == transfer_id]:
+        del device.rows[key]
 
 
 def come_online(client, headers, device: Device, seen: list[dict], retry_share: float) -> None:
     """Send the outbox, then pull every page after `since`. A conflict adopts the server's
-    row (or drops it); for `retry_share` of them the device re-applies its change on that row,
-    in its next batch."""
+    row or account (or drops it); for `retry_share` of them the device re-applies its change
+    on the server's, in its next batch."""
     outbox, device.outbox = device.outbox, []
     if outbox:
         answer = json_body(client.post("/sync", json={"operations": outbox}, headers=headers))
         check_batch(outbox, answer)
         for op, result in zip(outbox, answer["results"], strict=True):
-            seen.append(result)
+            seen.append(result | {"op": op["op"]})
+            if result["status"] in WRITES and op["op"] in TRANSFER_OPS:  # the source leg's
+                seen.append({"status": "leg", "op": op["op"], "version": result["version"] - 1})
             if result["status"] in ("created", "updated"):
-                device.rows[op["id"]]["version"] = result["version"]
-                device.wrote[result["version"]] = device.intent[op["id"]]
+                written(device, op, result["version"])
             elif result["status"] == "conflict":
-                current = device.rows[op["id"]] = result["current"]
-                if current is None:
-                    del device.rows[op["id"]]
-                elif device.rng.random() < retry_share:
-                    again = {**op, "base_version": current["version"]}
-                    if op["op"] == "delete":
-                        del device.rows[op["id"]]
-                        device.outbox.append(again)
-                    else:
-                        queue_upsert(device, again, current)
+                resolve(device, op, result["current"], retry_share)
     has_more = True
     while has_more:
         query = {"since": device.since, "limit": device.rng.randint(1, 15)}
         page = json_body(client.get("/sync", query_string=query, headers=headers))
-        for row in page["changed"]:  # the device's own writes hold what it meant
+        for account in page["accounts"]:  # the device's own writes hold what it meant
+            expected = device.wrote_accounts.get(account["version"], {})
+            assert {name: account[name] for name in expected} == expected, (account, expected)
+            device.accounts[account["id"]] = account
+        for row in page["changed"]:
             expected = device.wrote.get(row["version"], {})
             assert {name: row[name] for name in expected} == expected, (row, expected)
             device.rows[row["id"]] = row
         for tombstone in page["deleted"]:
             device.rows.pop(tombstone["id"], None)
+        for tombstone in page["deleted_accounts"]:
+            device.accounts.pop(tombstone["id"], None)
         device.since, has_more = page["server_knowledge"], page["has_more"]
 
 
-def server_rows(client, headers) -> dict[str, dict]:
-    """Every row, by id, as GET /transactions lists them, following the `Link` pages."""
-    rows, url = {}, "/transactions?limit=40"
+def written(device: Device, op: dict, version: int) -> None:
+    """Remember what the device meant by a write the server took under `version`."""
+    meant = device.intent[op["id"]]
+    if op["op"] == "upsert":
+        device.rows[op["id"]]["version"] = version
+        device.wrote[version] = meant
+    elif op["op"] == "upsert_account":
+        device.wrote_accounts[version] = meant
+    else:
+        device.wrote[version - 1], device.wrote[version] = legs_meant(meant)
+
+
+def resolve(device: Device, op: dict, current: dict | None, retry_share: float) -> None:
+    """A conflict: take the server's copy (none: it is gone), and now and then re-apply the
+    change on it."""
+    again = current is not None and device.rng.random() < retry_share
+    if op["op"] in ("upsert", "delete"):
+        device.rows[op["id"]] = current
+        if current is None:
+            del device.rows[op["id"]]
+        elif again and op["op"] == "delete":
+            del device.rows[op["id"]]
+            device.outbox.append({**op, "base_version": current["version"]})
+        elif again:
+            queue_upsert(device, {**op, "base_version": current["version"]}, current)
+    elif op["op"] == "upsert_account":
+        device.accounts[op["id"]] = current
+        if again:
+            queue_account(device, {**op, "base_version": current["version"]}, current)
+    elif again and op["op"] == "delete_transfer":
+        drop_legs(device, op["id"])
+        device.outbox.append({**op, "base_version": current["version"]})
+    elif again:
+        queue_transfer(device, {**op, "base_version": current["version"]}, current)
+
+
+def listed(client, headers, url: str) -> dict[str, dict]:
+    """Everything a paged list answers, by id, following the `Link` pages."""
+    found = {}
     while url:
         response = client.get(url, headers=headers)
-        rows.update((row["id"], row) for row in json_body(response))
+        found.update((entry["id"], entry) for entry in json_body(response))
         link = response.headers.get("Link")
         url = link and re.fullmatch(r'<([^>]+)>; rel="next"', link).group(1)
-    return rows
+    return found
+
+
+def server_rows(client, headers) -> dict[str, dict]:
+    """Every row (transfers' legs too), by id, as GET /transactions lists them."""
+    return listed(client, headers, "/transactions?limit=40")
 
 
 def web_write(client, headers, rng: random.Random, step: int, seen: list[dict]) -> None:
-    """A third party creates, changes or deletes a row through the plain routes; the version
-    of a delete (a 204) is read from the feed, where it must be the only change."""
-    rows, label, choice = list(server_rows(client, headers).values()), f"web {step}", rng.random()
+    """A third party creates, changes or deletes a row or a transfer, or renames an account,
+    through the plain routes; the versions of a delete (a 204) are read from the feed, where
+    they must be the only changes."""
+    everything = server_rows(client, headers).values()
+    rows = [row for row in everything if row["type"] != "TRANSFER"]
+    moves = sorted(listed(client, headers, "/transfers?limit=40"))
+    label, choice = f"web {step}", rng.random()
+    if choice < 0.15:
+        account = rng.choice(json_body(client.get("/accounts", headers=headers)))
+        answer = client.patch(f"/accounts/{account['id']}", json={"name": label}, headers=headers)
+        seen.append({"status": "web", "version": json_body(answer)["version"]})
+        return
+    if choice < 0.35 and moves:
+        url = f"/transfers/{rng.choice(moves)}"
+        if rng.random() < 0.6:
+            version = json_body(client.patch(url, json={"description": label}, headers=headers))
+            seen += [{"status": "web", "version": version["version"] - n} for n in (0, 1)]
+        else:
+            web_delete(client, headers, url, 2, seen)
+        return
+    choice = rng.random()
     if choice < 0.4 or not rows:
         kind = rng.choice(KINDS)
         body = random_fields(rng, kind, label)
@@ -172,19 +397,25 @@ def web_write(client, headers, rng: random.Random, step: int, seen: list[dict]) 
         answer = client.patch(url, json={"description": label}, headers=headers)
         seen.append({"status": "web", "version": json_body(answer)["version"]})
         return
-    known = max((result["version"] for result in seen if "version" in result), default=0)
+    web_delete(client, headers, url, 1, seen)
+
+
+def web_delete(client, headers, url: str, tombstones: int, seen: list[dict]) -> None:
+    known = max((result["version"] for result in seen if "version" in result), default=1)
     assert client.delete(url, headers=headers).status_code == 204
     feed = json_body(client.get("/sync", query_string={"since": known}, headers=headers))
-    assert (feed["changed"], [entry["id"] for entry in feed["deleted"]]) == ([], [row["id"]])
-    seen.append({"status": "web", "version": feed["deleted"][0]["version"]})
+    assert (feed["changed"], feed["accounts"], feed["deleted_accounts"]) == ([], [], [])
+    assert len(feed["deleted"]) == tombstones
+    seen += [{"status": "web", "version": tombstone["version"]} for tombstone in feed["deleted"]]
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_two_offline_devices_converge(client, alice, seed):
-    """A phone and a tablet of one user take turns going offline, queueing changes, and coming
-    back to send them and pull; the web writes in between, so some of their changes conflict.
-    Once both have synced, each holds exactly the server's rows, and every version up to the
-    counter went to exactly one write the server answered."""
+    """A phone and a tablet of one user take turns going offline, queueing changes to rows,
+    accounts and transfers, and coming back to send them and pull; the web writes in between,
+    so some of their changes conflict. Once both have synced, each holds exactly the server's
+    rows, accounts (with the balances its rows make) and transfers, and every version up to
+    the counter went to exactly one write the server answered."""
     rng, seen = random.Random(seed), []
     devices = [Device(name, random.Random(f"{seed} {name}")) for name in ("phone", "tablet")]
     for step in range(150):
@@ -200,15 +431,34 @@ def test_two_offline_devices_converge(client, alice, seed):
             come_online(client, alice.headers, device, seen, retry_share=share)
 
     expected = server_rows(client, alice.headers)
+    accounts = {
+        account["id"]: account
+        for account in json_body(client.get("/accounts", headers=alice.headers))
+    }
+    transfers = listed(client, alice.headers, "/transfers?limit=40")
     feed = json_body(client.get("/sync?since=0&limit=1000", headers=alice.headers))
     assert not feed["has_more"] and {row["id"]: row for row in feed["changed"]} == expected
+    assert {account["id"]: account for account in feed["accounts"]} == accounts
     assert [device.rows for device in devices] == [expected, expected]
+    assert [with_balances(device.accounts, device.rows) for device in devices] == [accounts] * 2
+    assert [transfers_of(device.rows) for device in devices] == [transfers, transfers]
     knowledge = feed["server_knowledge"]
     assert [device.since for device in devices] == [knowledge, knowledge]
     versions = sorted(result["version"] for result in seen if "version" in result)
     assert versions == list(range(2, knowledge + 1))  # 1: the default account
     statuses = Counter(result["status"] for result in seen)
     assert all(statuses[status] > 0 for status in ("conflict", "web", *WRITES)), statuses
+    ops = Counter((result.get("op"), result["status"]) for result in seen)
+    for op, status in [
+        ("upsert_account", "created"),
+        ("upsert_account", "updated"),
+        ("upsert_transfer", "created"),
+        ("upsert_transfer", "updated"),
+        ("upsert_transfer", "conflict"),
+        ("delete_transfer", "deleted"),
+    ]:
+        assert ops[op, status] > 0, ops
+    assert len(accounts) > 3 and len(transfers) > 3
 
 
 # Two devices sending batches at once to a real server

@@ -134,7 +134,8 @@ OPERATION_SCHEMAS = {
 # Each op's own schema; an account's and a transfer's are partial (REQUIRED checks a create's).
 OBJECT_OPS = {
     "delete": DeleteOperationSchema(),
-    "upsert_account": UpsertAccountOperationSchema(partial=("name", "kind", "currency")),
+    # Wholly partial: an update keeps what it leaves out, a create gets POST's defaults.
+    "upsert_account": UpsertAccountOperationSchema(partial=True),
     "delete_account": DeleteAccountOperationSchema(),
     "upsert_transfer": UpsertTransferOperationSchema(
         partial=("from_account_id", "to_account_id", "amount", "description", "date")

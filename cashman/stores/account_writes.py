@@ -44,6 +44,7 @@ def update_account(ledger: Ledger, account: Row, changes: dict[str, Any]) -> int
 def delete_account(ledger: Ledger, account: Row) -> int:
     """Delete an account that holds no row, under `lock()`, and leave its tombstone."""
     version = ledger.next_version()
+    ledger.write_totals()  # a batch may have emptied it: its totals are deleted with it
     connection = write_connection()
     connection.execute(
         delete(Account).where(

@@ -165,9 +165,15 @@ class AccountStore:
         return all(account._mapping[key] == content[key] for key in ACCOUNT_CONTENT)
 
     def write_open(self, ledger: Ledger, content: dict[str, Any]) -> UUID:
-        """Insert a new account (a 409 naming `name` if the user has the name); its id."""
+        """Insert a new account (a 409 naming `name` if the user has the name), as the default
+        if `is_default` says so; its id."""
         self._refuse_taken_name(content["name"])
-        return writes.open_account(ledger, content)
+        is_default = content.get("is_default", False)
+        if is_default:
+            if content["archived"]:
+                raise ValidationError({"default": [archived_message()]})
+            writes.update_account(ledger, self.default(), {"is_default": False})
+        return writes.open_account(ledger, content, is_default)
 
     def write_change(self, ledger: Ledger, account: Row, changes: dict[str, Any]) -> int:
         """Give the account these real changes (a default moves from the old one, which

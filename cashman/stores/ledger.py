@@ -168,17 +168,24 @@ class Ledger:
         """Write what is queued, the totals, the counter and the tombstones' pruning, then
         commit the request's transaction."""
         self.write_staged()
+        self.write_totals()
         connection = write_connection()
-        for (account_id, kind), (count, minor) in self._totals.items():
-            bound = {"user_id": self.user_id, "account_id": account_id, "type": kind}
-            bound |= {"count": count, "amount_minor": minor}
-            connection.execute(sql.totals_upsert(connection.dialect.name), bound)
         if self._knowledge != self._stored:
             bound = {"user_id": self.user_id, "knowledge": self._knowledge}
             connection.execute(sql.ADVANCE_THE_COUNTER, bound)
         if self.deleted:
             sql.forget_old_tombstones(connection, self.user_id)
         db.session.commit()
+
+    def write_totals(self) -> None:
+        """Add what is counted so far to the running totals (before an account is deleted:
+        its totals go with it)."""
+        connection = write_connection()
+        for (account_id, kind), (count, minor) in self._totals.items():
+            bound = {"user_id": self.user_id, "account_id": account_id, "type": kind}
+            bound |= {"count": count, "amount_minor": minor}
+            connection.execute(sql.totals_upsert(connection.dialect.name), bound)
+        self._totals.clear()
 
     def discard(self) -> None:
         """Write nothing: roll the request's transaction back."""

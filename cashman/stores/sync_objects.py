@@ -5,6 +5,7 @@ A change that cannot apply is `invalid` with the texts the HTTP routes answer (a
 invalid result here: a batch goes on)."""
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import ValidationError
@@ -51,7 +52,7 @@ class ObjectChanges:
             if change.base_version is not None:  # the client saw an account deleted since
                 return outcome(change.id, "conflict")
             _require(change)
-            fields = {"opening_balance": 0, "archived": False, **change.fields}
+            fields = {"opening_balance": Decimal(0), "archived": False, **change.fields}
             content = account_columns(fields, fields["currency"]) | {"id": change.id}
             self.accounts.write_open(self.ledger, content)
             return outcome(change.id, "created", version=self.ledger.knowledge)
