@@ -83,16 +83,19 @@ class TransferStore:
         (from_id, currency), (to_id, to_currency) = ends.values()
         if from_id == to_id:
             raise ValidationError({"to_account_id": [_("A transfer goes to another account.")]})
-        amount = fields.get("amount")
-        if amount is None:
+        amount, errors = fields.get("amount"), {}
+        if amount is None and current.currency == currency:
             amount = from_minor(current.amount_minor, current.currency)
-        to_amount, errors = self._to_amount(fields, current, amount, currency, to_currency)
+        elif amount is None:  # the number it had meant another currency
+            errors["amount"] = [_("Required when the source account's currency changes.")]
+        to_amount, to_errors = self._to_amount(fields, current, amount, currency, to_currency)
+        errors |= to_errors
         content = {"from_account_id": from_id, "to_account_id": to_id}
         content |= {"currency": currency, "to_currency": to_currency}
-        for name, value, in_currency in (
-            ("amount", amount, currency),
-            ("to_amount", to_amount, to_currency),
-        ):
+        priced = [("amount", amount, currency)]
+        if currency != to_currency:  # in one currency, to_amount is the amount
+            priced.append(("to_amount", to_amount, to_currency))
+        for name, value, in_currency in priced:
             try:
                 content[f"{name}_minor"] = (
                     None if value is None else minor_units(value, in_currency, name)
@@ -101,6 +104,8 @@ class TransferStore:
                 errors |= error.messages
         if errors:
             raise ValidationError(errors)
+        if currency == to_currency:
+            content["to_amount_minor"] = content["amount_minor"]
         for name in ("description", "date"):
             content[name] = fields[name] if name in fields else current._mapping[name]
         return content
@@ -187,7 +192,7 @@ class TransferStore:
     def _to_amount(
         fields: dict[str, Any],
         current: Row | None,
-        amount: Decimal,
+        amount: Decimal | None,
         currency: str,
         to_currency: str,
     ) -> tuple[Decimal | None, dict[str, list[str]]]:
@@ -195,7 +200,7 @@ class TransferStore:
         value is refused); in another, the one given, else the one it had there."""
         given = fields.get("to_amount")
         if currency == to_currency:
-            if given is not None and given != amount:
+            if given is not None and amount is not None and given != amount:
                 return None, {"to_amount": [_("In one currency, to_amount equals amount.")]}
             return amount, {}
         if given is not None:
