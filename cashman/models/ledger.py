@@ -167,8 +167,11 @@ class Transaction(db.Model):
 
 
 def etag(row: Any) -> str:
-    """A row's strong ETag (unquoted): it changes with every update; a reused id gets a new one."""
+    """A row's strong ETag (unquoted): it changes with every update; a reused id gets a new one.
+    An account's changes with its balance too (read at each answer, not versioned)."""
     identity = f"{row.public_id}:{row.created_at.isoformat()}:{row.version}"
+    if (balance := getattr(row, "balance_minor", None)) is not None:
+        identity += f":{balance}"
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 

@@ -35,7 +35,10 @@ class Summary(Resource):
 
 
 def in_one_currency(filters: Filters) -> Filters:
-    """The filters in the currency they name, or else the default account's."""
+    """The filters in the currency they name, or else the account's they name, or else the
+    default account's."""
     if filters.currency is not None:
         return filters
-    return replace(filters, currency=caller_store(AccountStore).default().currency)
+    accounts = caller_store(AccountStore)
+    named = None if filters.account_id is None else accounts.named(filters.account_id)
+    return replace(filters, currency=(named or accounts.default()).currency)

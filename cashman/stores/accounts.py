@@ -54,10 +54,13 @@ class AccountStore:
 
     def get(self, public_id: UUID) -> Row:
         """One of the user's accounts with its balance, or a 404."""
-        account = self._find(public_id, request_connection())
-        if account is None:
+        if (account := self.named(public_id)) is None:
             raise NotFound()
         return account
+
+    def named(self, public_id: UUID) -> Row | None:
+        """One of the user's accounts with its balance, or None (absent, or another's)."""
+        return self._find(public_id, request_connection())
 
     def default(self) -> Row:
         """The user's default account."""

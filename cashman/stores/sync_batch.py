@@ -82,8 +82,10 @@ class SyncBatch:
         if change.errors is not None:
             return Outcome(change.id, "invalid", errors=change.errors)
         if change.op not in ("upsert", "delete"):
-            # The rows staged so far go in first: the accounts they name are as they were.
+            # The rows staged so far go in first, and their totals: the accounts they name are
+            # read as they are now (a conflict shows the balance they make).
             self._write_staged()
+            self.ledger.write_totals()
             return self.objects.apply(change, Outcome)
         if change.id in self.staged:
             self._write_staged()
