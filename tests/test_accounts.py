@@ -638,3 +638,39 @@ def test_accounts_are_ordered_by_name_whatever_its_case_beyond_ascii(client, ali
         open_account(client, alice, name=name)
     names = [account["name"] for account in get(client, alice, "/accounts")]
     assert [name for name in names if name != "Main"] == ["éa", "Ébène", "ÉZ"]
+
+
+def test_the_etag_follows_the_balance_though_the_version_does_not(client, alice):
+    savings = open_account(client, alice)
+    before = client.get(url(savings), headers=alice.headers).headers["ETag"]
+    income = {"description": "Gift", "amount": "5", "account_id": savings["id"]}
+    json_body(client.post("/incomes", json=income, headers=alice.headers), 201)
+
+    fresh = client.get(url(savings), headers={**alice.headers, "If-None-Match": before})
+    assert fresh.status_code == 200  # the body changed: its balance
+    assert fresh.headers["ETag"] != before
+    assert json_body(fresh)["version"] == savings["version"]
+    assert (
+        client.get(
+            url(savings), headers={**alice.headers, "If-None-Match": fresh.headers["ETag"]}
+        ).status_code
+        == 304
+    )
+    stale = patch(client, alice, savings, {"name": "Rainy day"}, **{"If-Match": before})
+    assert json_body(stale, 412)["detail"] == CHANGED
+
+
+def test_the_balance_of_one_account_is_in_its_currency(client):
+    eve = user_in(client, "eve", "EUR")
+    card = open_account(client, eve, name="Card", kind="credit_card", currency="USD")
+    spent = {"description": "Hotel", "amount": "80", "account_id": card["id"]}
+    json_body(client.post("/expenses", json=spent, headers=eve.headers), 201)
+    assert get(client, eve, f"/balance?account_id={card['id']}") == {
+        "currency": "USD",
+        "income": Decimal("0.00"),
+        "expenses": Decimal("-80.00"),
+        "balance": Decimal("-80.00"),
+        "count": 1,
+    }
+    assert get(client, eve, f"/balance?account_id={card['id']}&currency=EUR")["count"] == 0
+    assert get(client, eve, "/balance")["currency"] == "EUR"

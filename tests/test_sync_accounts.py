@@ -755,3 +755,16 @@ def test_another_users_account_id_is_an_id_the_caller_does_not_have(client, alic
     theirs = read(client, bob, f"/accounts/{bobs}")
     assert (theirs["name"], theirs["currency"], theirs["version"]) == ("Main", "USD", 1)
     assert sync(client, bob)["server_knowledge"] == 1
+
+
+def test_a_conflict_shows_the_balance_the_batchs_earlier_rows_made(client, alice):
+    send(client, alice, upsert_account(WALLET, name="Wallet", kind="cash", currency="USD"))
+    answer = send(
+        client,
+        alice,
+        {"op": "upsert", "id": ROW, **GIFT, "account_id": WALLET},
+        upsert_account(WALLET, name="Purse"),  # no base_version: a conflict
+    )
+    wallet = read(client, alice, f"/accounts/{WALLET}")
+    assert wallet["balance"] == Decimal("40.00")
+    assert answer["results"] == [created(ROW, 3), conflict(WALLET, wallet)]

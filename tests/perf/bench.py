@@ -7,12 +7,16 @@ Cashman / ceiling: the headline, since absolute figures move from run to run on 
 
     list     GET /incomes, first page of 50 with its headers; the user owns 10,000 rows
     create   POST /incomes
+    transfer POST /transfers of 1.00 between two accounts (one currency) of a user; its cost is
+             printed as create req/s / transfer req/s (median of the per-round quotients)
     balance  GET /balance over 10,000 rows
     budget month       GET /budgets/2020-06 of a user owning 100,000 rows
     sync page from 0   GET /sync?limit=500 of that user (500 rows in their latest state)
     sync page, recent  GET /sync?limit=500&since=99500: the last 500 changes
     refresh            POST /auth/refresh (a new pair each time)
     scale    first page p50 at one connection, for a user owning 100 and one owning 100,000 rows
+    accounts GET /accounts p50 at one connection, for a user with 20 accounts and 100 rows and one
+             with 20 accounts and 100,000 rows (and the ceiling's canned 20 accounts)
     POST /sync of 500 creates, and an import of 10,000 CSV rows: each body new (new ids, new
              rows), sent one at a time (5 of each, median), so every one writes its rows
 
@@ -237,14 +241,27 @@ def main() -> None:
         users = [("list", 10_000), ("small", 100), ("large", 100_000), ("writer", 0)]
         for name, rows in [*users, ("batcher", 0), ("importer", 0)]:
             seed(app, name, rows)
-        tokens = tokens_for(app, ["list", "small", "large", "writer", "batcher", "importer"])
+        for name, rows in ACCOUNT_USERS.items():
+            seed(app, name, rows, accounts=ACCOUNTS)
+        source, destination = seed(app, "mover", 0, accounts=2)  # both in DEFAULT_CURRENCY
+        names = ["list", "small", "large", "writer", "batcher", "importer", "mover"]
+        tokens = tokens_for(app, [*names, *ACCOUNT_USERS])
         refresh = refresh_token_for(app, "writer")
         env = production_environ(url)
         body = '{"description": "Salary", "amount": "5000.00", "category": "work"}'
-        recent = f"/sync?limit=500&since={100_000 - 500}"
+        move = json.dumps(
+            {"from_account_id": str(source), "to_account_id": str(destination), "amount": "1.00"}
+        )
+        # The large user's changes: its default account (version 1), then its rows.
+        recent = f"/sync?limit=500&since={1 + 100_000 - 500}"
         scenarios = {
             "list": ("/incomes", lua(tokens["list"]), lua(None)),
             "create": ("/incomes", lua(tokens["writer"], "POST", body), lua(None, "POST", body)),
+            "transfer": (
+                "/transfers",
+                lua(tokens["mover"], "POST", move),
+                lua(None, "POST", move),
+            ),
             "balance": ("/balance", lua(tokens["list"]), lua(None)),
             "budget month": ("/budgets/2020-06", lua(tokens["large"]), lua(None)),
             "sync page from 0": ("/sync?limit=500", lua(tokens["large"]), lua(None)),
@@ -277,13 +294,34 @@ def main() -> None:
                 )
                 for size, user in [(100, "small"), (100_000, "large")]
             }
+            accounts = accounts_p50(wrk, cashman, ceiling, tokens, args)
             for sampler in memory.values():
                 sampler.stop.set()
             after_writes = PeakMemory(cashman_pid)
             writes = many_row_writes(cashman, ceiling, tokens)
             after_writes.stop.set()
-        print_report(url, args, results, scale, memory)
+        print_report(url, args, results, scale, accounts, memory)
         print_writes(writes, after_writes)
+
+
+ACCOUNTS = 20
+ACCOUNT_USERS = {"accounts100": 100, "accounts100k": 100_000}  # user: rows, over 20 accounts
+
+
+def accounts_p50(wrk: str, cashman: str, ceiling: str, tokens: dict, args) -> dict[str, float]:
+    """GET /accounts p50 at one connection, median of the rounds, for each ACCOUNT_USERS user
+    and for the ceiling, measured in alternation within each round."""
+    sides = {
+        **{user: (cashman, lua(tokens[user])) for user in ACCOUNT_USERS},
+        "ceiling": (ceiling, lua(None)),
+    }
+    for base, script in sides.values():  # warm-up
+        run_wrk(wrk, f"{base}/accounts", script, 1, 1)
+    runs: dict[str, list[float]] = {side: [] for side in sides}
+    for _ in range(args.rounds):
+        for side, (base, script) in sides.items():
+            runs[side].append(run_wrk(wrk, f"{base}/accounts", script, args.seconds, 1)["p50"])
+    return {side: statistics.median(p50s) for side, p50s in runs.items()}
 
 
 WRITES = 5
@@ -351,7 +389,7 @@ def median_of(runs: list[dict], key: str) -> float:
     return statistics.median(run[key] for run in runs)
 
 
-def print_report(url, args, results, scale, memory) -> None:
+def print_report(url, args, results, scale, accounts, memory) -> None:
     print(
         f"\n## {url.split(':')[0]}: {os.cpu_count()} cores, {args.rounds} rounds of "
         f"{args.seconds} s, {CONNECTIONS} connections, wrk, config/gunicorn.conf.py\n"
@@ -376,6 +414,23 @@ def print_report(url, args, results, scale, memory) -> None:
     print(
         f"| scale | p50 at 1 connection: {scale[100]:.2f} ms (100 rows), "
         f"{scale[100_000]:.2f} ms (100,000 rows) | | | | | | | **{growth:.2f}x** |"
+    )
+    small, large = (accounts[user] for user in ACCOUNT_USERS)
+    print(
+        f"| GET /accounts | p50 at 1 connection, {ACCOUNTS} accounts: {small:.2f} ms (100 rows), "
+        f"{large:.2f} ms (100,000 rows); ceiling {accounts['ceiling']:.2f} ms | | | | | | | "
+        f"**{large / small:.2f}x** |"
+    )
+    cost = statistics.median(
+        create["rps"] / transfer["rps"]
+        for create, transfer in zip(
+            results["create"]["cashman"], results["transfer"]["cashman"], strict=True
+        )
+    )
+    print(
+        f"\nA transfer costs **{cost:.2f}x** a create (create req/s / transfer req/s, median of "
+        f"the per-round quotients; target <= 1.5x). GET /accounts growth 100 -> 100,000 rows: "
+        f"**{large / small:.2f}x** (target <= 1.2x)."
     )
     ours, theirs = memory["cashman"], memory["ceiling"]
     print(

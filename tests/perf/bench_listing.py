@@ -12,6 +12,7 @@ import statistics
 import tempfile
 import time
 import tracemalloc
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import flask_migrate
@@ -19,8 +20,16 @@ from sqlalchemy import insert, text
 
 from cashman import create_app
 from cashman.database import db, register_migrations
-from cashman.filters import Filters
-from cashman.models import Kind, Transaction, TransactionTotal, User
+from cashman.filters import Filters, fold
+from cashman.models import (
+    Account,
+    AccountKind,
+    Kind,
+    Transaction,
+    TransactionTotal,
+    User,
+    new_public_id,
+)
 from cashman.paging import encode_cursor
 from cashman.stores.transactions import TransactionStore
 from cashman.stores.users import find_user
@@ -42,36 +51,66 @@ def fresh_app(url: str, secret: str = "b" * 48):
     return app
 
 
-def seed(app, username: str, count: int) -> None:
-    """Insert `count` rows for one user in bulk, with the running totals and the versions (1 to
-    `count`, and the user's change counter) the store would keep."""
+KINDS = [kind for kind in AccountKind if kind is not AccountKind.checking]
+
+
+def seed(app, username: str, count: int, accounts: int = 1) -> list[uuid.UUID]:
+    """Insert a user with `accounts` accounts and `count` rows spread over them, in bulk, with
+    the running totals and the versions the store would keep: the default account ("Main", in
+    DEFAULT_CURRENCY) is the user's first change (version 1), the other accounts the next ones
+    (every third in EUR, the rest in DEFAULT_CURRENCY), then the rows, so the user's change
+    counter ends at `accounts + count`. Returns the accounts' ids, the default one first."""
     rng = random.Random(count)
     first_day = date(2016, 1, 1)
+    now = datetime.now(UTC)
+    currency = app.config["DEFAULT_CURRENCY"]
+    opened = [
+        dict(
+            public_id=new_public_id(),
+            name=name,
+            name_key=fold(name),
+            kind=AccountKind.checking if n == 0 else KINDS[(n - 1) % len(KINDS)],
+            currency="EUR" if n % 3 == 2 else currency,
+            opening_balance_minor=0,
+            archived=False,
+            is_default=n == 0,
+            created_at=now,
+            updated_at=now,
+            version=n + 1,
+            created_version=n + 1,
+        )
+        for n, name in enumerate(["Main", *(f"Account {n:02d}" for n in range(1, accounts))])
+    ]
     with app.app_context():
-        user = User(username=username, password_hash="not-a-hash", server_knowledge=count)
+        user = User(username=username, password_hash="not-a-hash", server_knowledge=0)
         db.session.add(user)
         db.session.flush()
-        totals = {kind: [0, 0] for kind in Kind}
+        db.session.execute(insert(Account), [{**each, "user_id": user.id} for each in opened])
+        totals: dict[tuple, list[int]] = {}
         rows = []
-        now = datetime.now(UTC)
         for n in range(count):
             kind = Kind.INCOME if n % 4 == 0 else Kind.EXPENSE
-            cents = rng.randint(1, 500_000) * (1 if kind is Kind.INCOME else -1)
-            totals[kind][0] += 1
-            totals[kind][1] += cents
+            minor = rng.randint(1, 500_000) * (1 if kind is Kind.INCOME else -1)
+            account = opened[n % accounts]
+            total = totals.setdefault((account["public_id"], kind), [0, 0])
+            total[0] += 1
+            total[1] += minor
+            version = accounts + n + 1
             rows.append(
                 dict(
                     user_id=user.id,
                     type=kind,
                     description=f"row {n}",
                     search_text=f"row {n}",
-                    amount_cents=cents,
+                    amount_minor=minor,
+                    account_id=account["public_id"],
+                    currency=account["currency"],
                     category=rng.choice(["food", "rent", "work", None]),
                     date=first_day + timedelta(days=rng.randrange(3650)),
                     created_at=now,
                     updated_at=now,
-                    version=n + 1,
-                    created_version=n + 1,
+                    version=version,
+                    created_version=version,
                 )
             )
             if len(rows) == BATCH:
@@ -79,14 +118,20 @@ def seed(app, username: str, count: int) -> None:
                 rows = []
         if rows:
             db.session.execute(insert(Transaction), rows)
-        for kind, (rows_of_kind, cents) in totals.items():
-            db.session.add(
-                TransactionTotal(user_id=user.id, type=kind, count=rows_of_kind, amount_cents=cents)
+        if totals:
+            db.session.execute(
+                insert(TransactionTotal),
+                [
+                    dict(user_id=user.id, account_id=account_id, type=kind, count=n, amount_minor=m)
+                    for (account_id, kind), (n, m) in totals.items()
+                ],
             )
+        user.server_knowledge = accounts + count
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE"))
             db.session.commit()
+    return [each["public_id"] for each in opened]
 
 
 def token_and_deep_cursor(app, username: str) -> tuple[str, str]:
@@ -156,7 +201,8 @@ def main() -> None:
         for size in SIZES:
             token, cursor = token_and_deep_cursor(app, f"user{size}")
             tokens[size] = headers = {"Authorization": f"Bearer {token}"}
-            paths = [path.format(cursor=cursor, recent=size - 50) for path in PATHS.values()]
+            recent = 1 + size - 50  # the default account's version, then the rows'
+            paths = [path.format(cursor=cursor, recent=recent) for path in PATHS.values()]
             for path in paths:  # warm up caches and connections
                 median_ms(client, path, headers, 5)
             figures[size] = [median_ms(client, path, headers, args.repeat) for path in paths]

@@ -63,7 +63,7 @@ def main() -> None:
         # Some deletes, so that a recent page holds tombstones too.
         for row in client.get("/transactions?limit=100", headers=headers).get_json()[::2]:
             client.delete(f"/{row['type'].lower()}s/{row['id']}", headers=headers)
-        knowledge = ROWS + 50  # the seed's versions, then the deletes'
+        knowledge = 1 + ROWS + 50  # the default account's and the rows' versions, the deletes'
         recent = knowledge - PAGE  # the last PAGE changes: rows and tombstones
         paths = {
             "list page of 500": f"/transactions?limit={PAGE}",

@@ -1,7 +1,8 @@
 """The ceiling app: the least a Flask app can do for the benchmark's requests.
 
-GET answers a precomputed JSON array of 50 transaction-shaped objects; POST parses the JSON body
-and answers 201. A batch (`POST /sync`) or an import (`POST /transactions/import`, CSV) is
+GET answers a precomputed JSON array of 50 transaction-shaped objects (`GET /accounts`: of 20
+account-shaped ones); POST parses the JSON body and answers 201 (`POST /transfers`: with a
+transfer-shaped object). A batch (`POST /sync`) or an import (`POST /transactions/import`, CSV) is
 parsed whole and answered with a precomputed result of the same shape. Run with the same
 gunicorn settings as Cashman, it is the yardstick the benchmark divides by.
 """
@@ -50,6 +51,31 @@ TOKENS = json.dumps(
     }
 )
 
+ACCOUNT = {
+    "id": "01938a4e-7c2b-7d1e-9f3a-2b4c6d8e0f12",
+    "name": "Main",
+    "kind": "checking",
+    "currency": "USD",
+    "opening_balance": "0.00",
+    "balance": "-128526.05",
+    "archived": False,
+    "default": False,
+    "version": 1,
+    "created_at": "2026-11-23T21:53:26.123456+00:00",
+    "updated_at": "2026-11-23T21:53:26.123456+00:00",
+}
+ACCOUNTS = json.dumps(
+    [{**ACCOUNT, "name": f"Account {n:02d}", "version": n + 1} for n in range(20)]
+)
+TRANSFER = {
+    "id": "01938a4e-7c2b-7d1e-9f3a-2b4c6d8e0f13",
+    "description": "Transfer",
+    "date": "2026-11-23",
+    "version": 2,
+    "created_at": "2026-11-23T21:53:26.123456+00:00",
+    "updated_at": "2026-11-23T21:53:26.123456+00:00",
+}
+
 BATCH_RESULTS = json.dumps(
     {
         "server_knowledge": 500,
@@ -72,6 +98,18 @@ def incomes() -> Response:
 def create() -> Response:
     body = request.get_json()
     return Response(json.dumps({**ROW, **body}), status=201, mimetype="application/json")
+
+
+@app.post("/transfers")
+def transfer() -> Response:
+    body = request.get_json()
+    answer = {**TRANSFER, **body, "to_amount": body["amount"]}
+    return Response(json.dumps(answer), status=201, mimetype="application/json")
+
+
+@app.get("/accounts")
+def accounts() -> Response:
+    return Response(ACCOUNTS, mimetype="application/json")
 
 
 @app.get("/balance")
