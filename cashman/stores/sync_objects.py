@@ -17,7 +17,7 @@ from . import account_writes
 from .accounts import AccountStore, differing
 from .ledger import Ledger
 from .pricing import account_columns
-from .transfers import TRANSFER_CONTENT, TransferStore
+from .transfers import TransferStore, same_transfer
 
 # What a create must name (an update keeps what it leaves out).
 REQUIRED = {
@@ -67,11 +67,8 @@ class ObjectChanges:
 
     def delete_account(self, change: Any, outcome: type) -> Any:
         account = self.accounts.find(change.id)
-        if account is None:
-            status = "unchanged" if change.base_version is None else "conflict"
-            return outcome(change.id, status)
-        if change.base_version not in (None, account.version):
-            return outcome(change.id, "conflict", current=account)
+        if (refused := _not_to_delete(change, account, outcome)) is not None:
+            return refused
         if (refusal := self.accounts.undeletable(account)) is not None:
             return outcome(change.id, "invalid", errors={"id": [refusal]})
         version = account_writes.delete_account(self.ledger, account)
@@ -89,7 +86,7 @@ class ObjectChanges:
             created = self.transfers.insert(self.ledger, content)
             return outcome(change.id, "created", version=created.version)
         content = self.transfers.resolved(change.fields, transfer)
-        if all(transfer._mapping[name] == content[name] for name in TRANSFER_CONTENT):
+        if same_transfer(transfer, content):
             return outcome(change.id, "unchanged")
         if change.base_version != transfer.version:
             return outcome(change.id, "conflict", current=transfer)
@@ -98,13 +95,20 @@ class ObjectChanges:
 
     def delete_transfer(self, change: Any, outcome: type) -> Any:
         transfer = self.transfers.find(change.id)
-        if transfer is None:
-            status = "unchanged" if change.base_version is None else "conflict"
-            return outcome(change.id, status)
-        if change.base_version not in (None, transfer.version):
-            return outcome(change.id, "conflict", current=transfer)
+        if (refused := _not_to_delete(change, transfer, outcome)) is not None:
+            return refused
         version = self.transfers.bury(self.ledger, transfer)
         return outcome(change.id, "deleted", version=version)
+
+
+def _not_to_delete(change: Any, current: Any, outcome: type) -> Any:
+    """A delete's outcome when there is nothing to delete (unchanged, or a conflict if the
+    client saw it) or the client saw another version (a conflict); None: delete it."""
+    if current is None:
+        return outcome(change.id, "unchanged" if change.base_version is None else "conflict")
+    if change.base_version not in (None, current.version):
+        return outcome(change.id, "conflict", current=current)
+    return None
 
 
 def _require(change: Any) -> None:

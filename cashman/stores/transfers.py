@@ -131,7 +131,7 @@ class TransferStore:
         transfer = self.find(content["id"])
         if transfer is None:
             raise Conflict(_("The transfer is being changed by other requests; try again."))
-        if any(transfer._mapping[name] != content[name] for name in TRANSFER_CONTENT):
+        if not same_transfer(transfer, content):
             raise Conflict(_("You already have a transfer with this id and other content."))
         return transfer
 
@@ -158,7 +158,7 @@ class TransferStore:
 
     def change(self, transfer: Row, content: dict[str, Any]) -> Row | None:
         """PATCH: rewrite the transfer and commit (nothing when nothing differs)."""
-        if all(transfer._mapping[name] == content[name] for name in TRANSFER_CONTENT):
+        if same_transfer(transfer, content):
             return transfer
         ledger = self.ledger()
         if (written := self.rewrite(ledger, transfer, content)) is None:
@@ -211,6 +211,11 @@ class TransferStore:
 
     def _read(self, statement: Any, **values: Any) -> Any:
         return request_connection().execute(statement, {"user_id": self.user_id, **values})
+
+
+def same_transfer(transfer: Row, content: dict[str, Any]) -> bool:
+    """Whether the transfer already is what `content` (as `resolved` makes it) describes."""
+    return all(transfer._mapping[name] == content[name] for name in TRANSFER_CONTENT)
 
 
 def stage_transfer(ledger: Ledger, content: dict[str, Any]) -> UUID:
